@@ -1,0 +1,90 @@
+// The parsed reply of GetCdbDataSyncTaskCheckInfo and the outcome of one
+// call. All strings are owned copies, valid after the parser is reused.
+#ifndef CDB_SYNC_EXPORTER_MODEL_CHECK_INFO_H_
+#define CDB_SYNC_EXPORTER_MODEL_CHECK_INFO_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exporter/model/job.h"
+
+namespace cdb_sync {
+
+// One entry of data.stepInfo.
+struct CheckStep {
+  std::string name;
+  // The step's errno: 0 passed, -1 failed, -2 not checked yet. Other values
+  // are kept as they came.
+  int64_t error_code = 0;
+  std::string error_message;
+};
+
+// The state a step's errno stands for.
+enum class StepState { kSuccess, kFailed, kPending, kUnknown };
+
+constexpr StepState StepStateFromCode(int64_t error_code) {
+  switch (error_code) {
+    case 0:
+      return StepState::kSuccess;
+    case -1:
+      return StepState::kFailed;
+    case -2:
+      return StepState::kPending;
+    default:
+      return StepState::kUnknown;
+  }
+}
+
+// The reply's `data` object. A field the reply left out stays nullopt, so
+// no series is invented for it.
+struct CheckInfo {
+  std::optional<int64_t> step_all;
+  std::optional<int64_t> step_now;
+  std::optional<int64_t> error_code;
+  std::optional<int64_t> check_finished;
+  std::string step_comment;
+  std::string error_message;
+  std::vector<CheckStep> steps;
+};
+
+// The whole reply.
+struct CheckInfoReply {
+  int64_t code = 0;
+  std::string message;
+  std::string code_desc;
+  // nullopt when `data` was missing, null or an empty array: the check has
+  // no data yet (or the call failed).
+  std::optional<CheckInfo> data;
+};
+
+// How one API call ended. The set is fixed, because it becomes a label value.
+enum class FetchOutcome {
+  kSuccess,        // HTTP 200, valid JSON, code 0
+  kApiError,       // valid reply with a non-zero code
+  kHttpError,      // an HTTP status other than 200
+  kNetworkError,   // connect, resolve, TLS or transfer failure
+  kTimeout,        // the call did not finish within its timeout
+  kParseError,     // the body is not a reply we can read
+  kInternalError,  // a bug or resource failure inside the exporter
+};
+
+std::string_view FetchOutcomeName(FetchOutcome outcome);
+
+// The result of fetching one job's check.
+struct FetchResult {
+  FetchOutcome outcome = FetchOutcome::kInternalError;
+  // Set whenever the body parsed, whatever its code.
+  std::optional<CheckInfoReply> reply;
+  // The HTTP status, or 0 when no response arrived.
+  long http_status = 0;
+  // What went wrong, for logs; empty on success. Never contains a secret.
+  std::string error;
+  double duration_seconds = 0;
+};
+
+}  // namespace cdb_sync
+
+#endif  // CDB_SYNC_EXPORTER_MODEL_CHECK_INFO_H_
