@@ -1,0 +1,358 @@
+#include "exporter/config/config.h"
+
+#include <curl/curl.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <utility>
+
+namespace cdb_sync {
+namespace {
+
+constexpr int kMaxConcurrency = 1024;
+
+// Thrown inside this file only; ParseConfig turns it into an Error.
+struct ConfigError {
+  std::string message;
+};
+
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void Fail(const YAML::Node& node, std::string_view key,
+                         std::string_view problem) const {
+    std::string message(source_);
+    const YAML::Mark mark = node.Mark();
+    if (!mark.is_null()) {
+      message += ":" + std::to_string(mark.line + 1) + ":" +
+                 std::to_string(mark.column + 1);
+    }
+    message += ": ";
+    message += key;
+    message += ": ";
+    message += problem;
+    throw ConfigError{std::move(message)};
+  }
+
+  void RequireMap(const YAML::Node& node, std::string_view key) const {
+    if (!node.IsMap()) Fail(node, key, "must be a mapping of keys to values");
+  }
+
+  void RejectUnknownKeys(const YAML::Node& map, std::string_view key,
+                         std::initializer_list<std::string_view> known) const {
+    std::set<std::string> seen;
+    for (const auto& entry : map) {
+      const std::string name = entry.first.Scalar();
+      if (!seen.insert(name).second) {
+        Fail(entry.first, std::string(key) + name,
+             "duplicate key; keep only one");
+      }
+      bool found = false;
+      for (std::string_view candidate : known) found |= candidate == name;
+      if (!found) {
+        std::string list;
+        for (std::string_view candidate : known) {
+          if (!list.empty()) list += ", ";
+          list += candidate;
+        }
+        Fail(entry.first, std::string(key) + name,
+             "unknown key; expected one of: " + list);
+      }
+    }
+  }
+
+  std::string Scalar(const YAML::Node& node, std::string_view key) const {
+    if (!node.IsScalar()) Fail(node, key, "must be a single value");
+    return node.Scalar();
+  }
+
+  int64_t Integer(const YAML::Node& node, std::string_view key) const {
+    const std::string text = Scalar(node, key);
+    int64_t value = 0;
+    auto [end, error] =
+        std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      Fail(node, key, "invalid value \"" + text + "\": must be an integer");
+    }
+    return value;
+  }
+
+  std::chrono::milliseconds Duration(const YAML::Node& node,
+                                     std::string_view key) const {
+    const std::string text = Scalar(node, key);
+    std::optional<std::chrono::milliseconds> duration = ParseDuration(text);
+    if (!duration || duration->count() <= 0) {
+      Fail(node, key,
+           "invalid duration \"" + text +
+               "\": write a positive number with a unit, e.g. 500ms, 5s, 1m");
+    }
+    return *duration;
+  }
+
+ private:
+  std::string_view source_;
+};
+
+Endpoint ParseEndpoint(const ConfigReader& reader, const YAML::Node& node) {
+  constexpr std::string_view kKey = "api.endpoint";
+  const std::string url = reader.Scalar(node, kKey);
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(),
+                                                              curl_url_cleanup);
+  if (!handle) reader.Fail(node, kKey, "out of memory while parsing the URL");
+  if (curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    reader.Fail(node, kKey,
+                "invalid URL \"" + url +
+                    "\": write a full URL such as " +
+                    std::string(kDefaultEndpoint));
+  }
+
+  auto part = [&](CURLUPart which) -> std::optional<std::string> {
+    char* text = nullptr;
+    if (curl_url_get(handle.get(), which, &text, 0) != CURLUE_OK) {
+      return std::nullopt;
+    }
+    std::string result(text);
+    curl_free(text);
+    return result;
+  };
+
+  Endpoint endpoint;
+  endpoint.url = url;
+  endpoint.scheme = part(CURLUPART_SCHEME).value_or("");
+  if (endpoint.scheme != "http" && endpoint.scheme != "https") {
+    reader.Fail(node, kKey,
+                "invalid URL \"" + url + "\": the scheme must be https or http");
+  }
+  if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD)) {
+    reader.Fail(node, kKey, "the URL must not contain a user name or password");
+  }
+  if (part(CURLUPART_QUERY) || part(CURLUPART_FRAGMENT)) {
+    reader.Fail(node, kKey,
+                "invalid URL \"" + url +
+                    "\": remove the query string or fragment; the exporter "
+                    "adds the parameters itself");
+  }
+  endpoint.host = part(CURLUPART_HOST).value_or("");
+  if (endpoint.host.empty()) {
+    reader.Fail(node, kKey, "invalid URL \"" + url + "\": the host is missing");
+  }
+  if (std::optional<std::string> port = part(CURLUPART_PORT)) {
+    endpoint.host += ":" + *port;
+  }
+  endpoint.path = part(CURLUPART_PATH).value_or("/");
+  if (endpoint.path.empty()) endpoint.path = "/";
+  return endpoint;
+}
+
+SignatureMethod ParseSignatureMethod(const ConfigReader& reader,
+                                     const YAML::Node& node) {
+  const std::string text = reader.Scalar(node, "api.signature_method");
+  if (text == "HmacSHA256") return SignatureMethod::kHmacSha256;
+  if (text == "HmacSHA1") return SignatureMethod::kHmacSha1;
+  reader.Fail(node, "api.signature_method",
+              "invalid value \"" + text + "\": must be HmacSHA256 or HmacSHA1");
+}
+
+HttpMethod ParseHttpMethod(const ConfigReader& reader, const YAML::Node& node) {
+  const std::string text = reader.Scalar(node, "api.http_method");
+  if (text == "GET") return HttpMethod::kGet;
+  if (text == "POST") return HttpMethod::kPost;
+  reader.Fail(node, "api.http_method",
+              "invalid value \"" + text + "\": must be GET or POST");
+}
+
+ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
+  ApiConfig api;
+  reader.RequireMap(node, "api");
+  reader.RejectUnknownKeys(node, "api.",
+                           {"endpoint", "region", "signature_method",
+                            "http_method", "timeout", "connect_timeout",
+                            "max_concurrency"});
+
+  YAML::Node endpoint_node = node["endpoint"];
+  if (endpoint_node) {
+    api.endpoint = ParseEndpoint(reader, endpoint_node);
+  } else {
+    api.endpoint = ParseEndpoint(reader, YAML::Node(std::string(kDefaultEndpoint)));
+  }
+
+  YAML::Node region = node["region"];
+  if (!region || region.IsNull()) {
+    reader.Fail(node, "api.region",
+                "missing; set the region of the sync tasks, e.g. "
+                "region: ap-guangzhou");
+  }
+  api.region = reader.Scalar(region, "api.region");
+  if (api.region.empty()) reader.Fail(region, "api.region", "must not be empty");
+
+  if (YAML::Node method = node["signature_method"]) {
+    api.signature_method = ParseSignatureMethod(reader, method);
+  }
+  if (YAML::Node method = node["http_method"]) {
+    api.http_method = ParseHttpMethod(reader, method);
+  }
+  if (YAML::Node timeout = node["timeout"]) {
+    api.timeout = reader.Duration(timeout, "api.timeout");
+  }
+  if (YAML::Node timeout = node["connect_timeout"]) {
+    api.connect_timeout = reader.Duration(timeout, "api.connect_timeout");
+  } else {
+    api.connect_timeout = std::min(api.connect_timeout, api.timeout);
+  }
+  if (api.connect_timeout > api.timeout) {
+    reader.Fail(node["connect_timeout"], "api.connect_timeout",
+                "must not be longer than api.timeout (" +
+                    std::to_string(api.timeout.count()) + "ms)");
+  }
+  if (YAML::Node concurrency = node["max_concurrency"]) {
+    const int64_t value = reader.Integer(concurrency, "api.max_concurrency");
+    if (value < 1 || value > kMaxConcurrency) {
+      reader.Fail(concurrency, "api.max_concurrency",
+                  "invalid value " + std::to_string(value) +
+                      ": must be from 1 to " + std::to_string(kMaxConcurrency));
+    }
+    api.max_concurrency = static_cast<int>(value);
+  }
+  return api;
+}
+
+std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node) {
+  if (!node.IsSequence()) {
+    reader.Fail(node, "jobs",
+                "must be a list of jobs, e.g.\njobs:\n  - job_id: 206\n    "
+                "src_type: 2");
+  }
+  if (node.size() == 0) {
+    reader.Fail(node, "jobs", "is empty; add at least one job");
+  }
+
+  std::vector<Job> jobs;
+  std::set<std::pair<int64_t, int>> seen;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node entry = node[i];
+    const std::string key = "jobs[" + std::to_string(i) + "]";
+    reader.RequireMap(entry, key);
+    reader.RejectUnknownKeys(entry, key + ".", {"job_id", "src_type"});
+
+    if (!entry["job_id"]) reader.Fail(entry, key + ".job_id", "missing");
+    if (!entry["src_type"]) {
+      reader.Fail(entry, key + ".src_type",
+                  "missing; set 1 (self-built sync), 2 (sync over the public "
+                  "network) or 10 (disaster-recovery sync)");
+    }
+    Job job;
+    job.job_id = reader.Integer(entry["job_id"], key + ".job_id");
+    if (job.job_id <= 0) {
+      reader.Fail(entry["job_id"], key + ".job_id",
+                  "invalid value " + std::to_string(job.job_id) +
+                      ": must be a positive task id");
+    }
+    const int64_t src_type =
+        reader.Integer(entry["src_type"], key + ".src_type");
+    if (!IsValidSrcType(src_type)) {
+      reader.Fail(entry["src_type"], key + ".src_type",
+                  "invalid value " + std::to_string(src_type) +
+                      ": must be 1 (self-built sync), 2 (sync over the public "
+                      "network) or 10 (disaster-recovery sync)");
+    }
+    job.src_type = static_cast<SrcType>(src_type);
+
+    if (!seen.emplace(job.job_id, static_cast<int>(src_type)).second) {
+      reader.Fail(entry, key,
+                  "duplicate job: job_id " + std::to_string(job.job_id) +
+                      " with src_type " + std::to_string(src_type) +
+                      " is already listed; remove one of them");
+    }
+    jobs.push_back(job);
+  }
+  return jobs;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  int64_t total_ms = 0;
+  std::size_t position = 0;
+  while (position < text.size()) {
+    int64_t number = 0;
+    auto [end, error] = std::from_chars(text.data() + position,
+                                        text.data() + text.size(), number);
+    if (error != std::errc() || number < 0) return std::nullopt;
+    position = static_cast<std::size_t>(end - text.data());
+
+    int64_t unit_ms = 0;
+    if (text.substr(position, 2) == "ms") {
+      unit_ms = 1;
+      position += 2;
+    } else if (position < text.size() && text[position] == 's') {
+      unit_ms = 1000;
+      ++position;
+    } else if (position < text.size() && text[position] == 'm') {
+      unit_ms = 60 * 1000;
+      ++position;
+    } else if (position < text.size() && text[position] == 'h') {
+      unit_ms = 60 * 60 * 1000;
+      ++position;
+    } else {
+      return std::nullopt;
+    }
+    // A day in milliseconds is far below this; larger values are typos.
+    constexpr int64_t kMaxMs = int64_t{1} << 40;
+    if (number > kMaxMs / unit_ms) return std::nullopt;
+    total_ms += number * unit_ms;
+    if (total_ms > kMaxMs) return std::nullopt;
+  }
+  return std::chrono::milliseconds(total_ms);
+}
+
+Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
+  const ConfigReader reader(source);
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml));
+    if (!root.IsDefined() || root.IsNull()) {
+      reader.Fail(root, "(file)",
+                  "is empty; it needs an api section and a jobs list");
+    }
+    reader.RequireMap(root, "(top level)");
+    reader.RejectUnknownKeys(root, "", {"api", "jobs"});
+
+    Config config;
+    if (!root["api"]) {
+      reader.Fail(root, "api", "missing; it needs at least api.region");
+    }
+    config.api = ParseApi(reader, root["api"]);
+    if (!root["jobs"]) reader.Fail(root, "jobs", "missing; list the jobs");
+    config.jobs = ParseJobs(reader, root["jobs"]);
+    return config;
+  } catch (const ConfigError& error) {
+    return Error{error.message};
+  } catch (const YAML::Exception& error) {
+    // yaml-cpp's what() already carries "yaml-cpp: error at line L, column C".
+    return Error{std::string(source) + ": invalid YAML: " + error.what()};
+  }
+}
+
+Expected<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return Error{"cannot read config file \"" + path +
+                 "\": " + std::strerror(errno) +
+                 "; pass an existing file with --config-file"};
+  }
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  if (file.bad()) {
+    return Error{"cannot read config file \"" + path + "\": read error"};
+  }
+  return ParseConfig(contents.str(), path);
+}
+
+}  // namespace cdb_sync

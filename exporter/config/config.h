@@ -1,0 +1,60 @@
+// The exporter's configuration file: loading and validation.
+#ifndef CDB_SYNC_EXPORTER_CONFIG_CONFIG_H_
+#define CDB_SYNC_EXPORTER_CONFIG_CONFIG_H_
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exporter/model/job.h"
+#include "exporter/util/expected.h"
+
+namespace cdb_sync {
+
+inline constexpr std::string_view kDefaultEndpoint =
+    "https://cdb.api.qcloud.com/v2/index.php";
+
+// The API endpoint, split the way signing needs it.
+struct Endpoint {
+  std::string url;     // as configured, e.g. https://cdb.api.qcloud.com/v2/index.php
+  std::string scheme;  // "http" or "https"
+  // The Host header, which is also the host that is signed: the host name,
+  // plus ":port" when the URL names a port.
+  std::string host;
+  std::string path;  // e.g. /v2/index.php
+};
+
+// The `api` section.
+struct ApiConfig {
+  Endpoint endpoint;
+  std::string region;
+  SignatureMethod signature_method = SignatureMethod::kHmacSha256;
+  HttpMethod http_method = HttpMethod::kGet;
+  // Total time one API call may take, from connect to the last body byte.
+  std::chrono::milliseconds timeout{5000};
+  // Time to establish the TCP and TLS connection; at most `timeout`.
+  std::chrono::milliseconds connect_timeout{2000};
+  // API calls in flight at once, across all scrapes.
+  int max_concurrency = 16;
+};
+
+struct Config {
+  ApiConfig api;
+  std::vector<Job> jobs;
+};
+
+// Parses a duration such as "500ms", "5s", "1m30s" or "1h" (units ms, s, m,
+// h). Returns nullopt for anything else, including a bare number.
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+// Parses and validates a YAML configuration. `source` names the file in
+// error messages. Errors name the key, the value and the expected form.
+Expected<Config> ParseConfig(std::string_view yaml, std::string_view source);
+
+// Reads and parses the file at `path`.
+Expected<Config> LoadConfigFile(const std::string& path);
+
+}  // namespace cdb_sync
+
+#endif  // CDB_SYNC_EXPORTER_CONFIG_CONFIG_H_

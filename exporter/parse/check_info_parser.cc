@@ -1,0 +1,491 @@
+#include "exporter/parse/check_info_parser.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+
+namespace cdb_sync {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+
+// Unknown fields deeper than this are rejected instead of walked.
+constexpr int kMaxUnknownDepth = 64;
+
+// The longest piece of a bad value quoted in an error message.
+constexpr std::size_t kMaxQuotedValue = 64;
+
+constexpr int64_t kMinInt = std::numeric_limits<int32_t>::min();
+constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
+
+// Carries the first error of a parse; every reader returns false after
+// setting it.
+class ErrorSink {
+ public:
+  bool Fail(std::string message) {
+    if (message_.empty()) message_ = std::move(message);
+    return false;
+  }
+  bool Fail(std::string_view path, simdjson::error_code code) {
+    return Fail("field \"" + std::string(path) + "\": " +
+                simdjson::error_message(code));
+  }
+  std::string& message() { return message_; }
+
+ private:
+  std::string message_;
+};
+
+std::string Quote(std::string_view text) {
+  if (text.size() > kMaxQuotedValue) {
+    return std::string(text.substr(0, kMaxQuotedValue)) + "...";
+  }
+  return std::string(text);
+}
+
+std::string_view JsonTypeName(ondemand::json_type type) {
+  switch (type) {
+    case ondemand::json_type::array:
+      return "an array";
+    case ondemand::json_type::object:
+      return "an object";
+    case ondemand::json_type::number:
+      return "a number";
+    case ondemand::json_type::string:
+      return "a string";
+    case ondemand::json_type::boolean:
+      return "a boolean";
+    case ondemand::json_type::null:
+      return "null";
+  }
+  return "an unknown type";
+}
+
+bool FailRange(ErrorSink& errors, std::string_view path,
+               std::string_view token) {
+  return errors.Fail("field \"" + std::string(path) + "\": value " +
+                     Quote(token) + " is not an integer from " +
+                     std::to_string(kMinInt) + " to " +
+                     std::to_string(kMaxInt));
+}
+
+// Converts decimal text such as "12", "-1" or "12.0" to an integer in the
+// 32-bit range.
+std::optional<int64_t> IntegerFromText(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  int64_t integer = 0;
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), integer);
+  if (error == std::errc() && end == text.data() + text.size()) {
+    if (integer < kMinInt || integer > kMaxInt) return std::nullopt;
+    return integer;
+  }
+  double real = 0;
+  auto [real_end, real_error] =
+      std::from_chars(text.data(), text.data() + text.size(), real);
+  if (real_error != std::errc() || real_end != text.data() + text.size() ||
+      !std::isfinite(real) || std::trunc(real) != real ||
+      real < static_cast<double>(kMinInt) ||
+      real > static_cast<double>(kMaxInt)) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(real);
+}
+
+// Reads an integer given as a JSON number or a numeric string. A null leaves
+// `out` unset when `allow_null` is true.
+bool ReadInteger(ondemand::value value, std::string_view path,
+                 std::optional<int64_t>& out, ErrorSink& errors,
+                 bool allow_null = true) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(path, error);
+
+  switch (type) {
+    case ondemand::json_type::null:
+      if (!allow_null) {
+        return errors.Fail("field \"" + std::string(path) +
+                           "\" is null; expected an integer");
+      }
+      out.reset();
+      return true;
+    case ondemand::json_type::number: {
+      std::string_view token = value.raw_json_token();
+      // Trim the whitespace simdjson leaves after a number token.
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\n' ||
+                                token.back() == '\r' || token.back() == '\t')) {
+        token.remove_suffix(1);
+      }
+      std::optional<int64_t> integer = IntegerFromText(token);
+      if (!integer) return FailRange(errors, path, token);
+      // The whole-token check above does not validate the number's grammar
+      // (e.g. "01"), so let simdjson parse it too.
+      double ignored = 0;
+      if (auto error = value.get_double().get(ignored)) {
+        return errors.Fail(path, error);
+      }
+      out = integer;
+      return true;
+    }
+    case ondemand::json_type::string: {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) {
+        return errors.Fail(path, error);
+      }
+      std::optional<int64_t> integer = IntegerFromText(text);
+      if (!integer) return FailRange(errors, path, "\"" + Quote(text) + "\"");
+      out = integer;
+      return true;
+    }
+    default:
+      return errors.Fail("field \"" + std::string(path) + "\" is " +
+                         std::string(JsonTypeName(type)) +
+                         "; expected an integer or a numeric string");
+  }
+}
+
+// Reads a string; null reads as empty.
+bool ReadString(ondemand::value value, std::string_view path, std::string& out,
+                ErrorSink& errors) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(path, error);
+  if (type == ondemand::json_type::null) {
+    out.clear();
+    return true;
+  }
+  if (type != ondemand::json_type::string) {
+    return errors.Fail("field \"" + std::string(path) + "\" is " +
+                       std::string(JsonTypeName(type)) +
+                       "; expected a string");
+  }
+  std::string_view text;
+  if (auto error = value.get_string().get(text)) {
+    return errors.Fail(path, error);
+  }
+  out.assign(text);
+  return true;
+}
+
+// Walks a value the parser does not use, so that malformed JSON inside an
+// unknown field is rejected like malformed JSON anywhere else.
+bool ValidateUnknown(ondemand::value value, std::string_view path, int depth,
+                     ErrorSink& errors) {
+  if (depth > kMaxUnknownDepth) {
+    return errors.Fail("field \"" + std::string(path) + "\" nests deeper than " +
+                       std::to_string(kMaxUnknownDepth) + " levels");
+  }
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(path, error);
+
+  switch (type) {
+    case ondemand::json_type::object: {
+      ondemand::object object;
+      if (auto error = value.get_object().get(object)) {
+        return errors.Fail(path, error);
+      }
+      for (auto field_result : object) {
+        ondemand::field field;
+        std::string_view key;
+        if (auto error = std::move(field_result).get(field)) {
+          return errors.Fail(path, error);
+        }
+        if (auto error = field.unescaped_key().get(key)) {
+          return errors.Fail(path, error);
+        }
+        if (!ValidateUnknown(field.value(), path, depth + 1, errors)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    case ondemand::json_type::array: {
+      ondemand::array array;
+      if (auto error = value.get_array().get(array)) {
+        return errors.Fail(path, error);
+      }
+      for (auto element_result : array) {
+        ondemand::value element;
+        if (auto error = std::move(element_result).get(element)) {
+          return errors.Fail(path, error);
+        }
+        if (!ValidateUnknown(element, path, depth + 1, errors)) return false;
+      }
+      return true;
+    }
+    case ondemand::json_type::number: {
+      double number = 0;
+      if (auto error = value.get_double().get(number)) {
+        return errors.Fail(path, error);
+      }
+      return true;
+    }
+    case ondemand::json_type::string: {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) {
+        return errors.Fail(path, error);
+      }
+      return true;
+    }
+    case ondemand::json_type::boolean: {
+      bool flag = false;
+      if (auto error = value.get_bool().get(flag)) {
+        return errors.Fail(path, error);
+      }
+      return true;
+    }
+    case ondemand::json_type::null: {
+      bool is_null = false;
+      if (auto error = value.is_null().get(is_null)) {
+        return errors.Fail(path, error);
+      }
+      if (!is_null) return errors.Fail(path, simdjson::N_ATOM_ERROR);
+      return true;
+    }
+  }
+  return errors.Fail(path, simdjson::INCORRECT_TYPE);
+}
+
+bool ReadStep(ondemand::value value, const std::string& path, CheckStep& step,
+              ErrorSink& errors) {
+  ondemand::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) {
+    return errors.Fail("field \"" + path + "\" is not an object");
+  }
+
+  std::optional<int64_t> error_code;
+  for (auto field_result : object) {
+    ondemand::field field;
+    std::string_view key;
+    if (auto error = std::move(field_result).get(field)) return errors.Fail(path, error);
+    if (auto error = field.unescaped_key().get(key)) {
+      return errors.Fail(path, error);
+    }
+
+    bool ok = true;
+    if (key == "stepName") {
+      ok = ReadString(field.value(), path + ".stepName", step.name, errors);
+    } else if (key == "errno") {
+      ok = ReadInteger(field.value(), path + ".errno", error_code, errors,
+                       /*allow_null=*/false);
+    } else if (key == "error") {
+      ok = ReadString(field.value(), path + ".error", step.error_message,
+                      errors);
+    } else {
+      ok = ValidateUnknown(field.value(), path + "." + std::string(key), 1,
+                           errors);
+    }
+    if (!ok) return false;
+  }
+
+  if (!error_code) {
+    return errors.Fail("field \"" + path +
+                       ".errno\" is missing; every step needs one");
+  }
+  step.error_code = *error_code;
+  return true;
+}
+
+bool ReadSteps(ondemand::value value, std::vector<CheckStep>& steps,
+               ErrorSink& errors) {
+  constexpr std::string_view kPath = "data.stepInfo";
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(kPath, error);
+  steps.clear();
+  if (type == ondemand::json_type::null) return true;
+  if (type != ondemand::json_type::array) {
+    return errors.Fail("field \"data.stepInfo\" is " +
+                       std::string(JsonTypeName(type)) +
+                       "; expected an array");
+  }
+
+  ondemand::array array;
+  if (auto error = value.get_array().get(array)) {
+    return errors.Fail(kPath, error);
+  }
+  for (auto element_result : array) {
+    ondemand::value element;
+    if (auto error = std::move(element_result).get(element)) {
+      return errors.Fail(kPath, error);
+    }
+    if (steps.size() == kMaxCheckSteps) {
+      return errors.Fail("field \"data.stepInfo\" has more than " +
+                         std::to_string(kMaxCheckSteps) + " steps");
+    }
+    std::string path = "data.stepInfo[" + std::to_string(steps.size()) + "]";
+    CheckStep& step = steps.emplace_back();
+    if (!ReadStep(element, path, step, errors)) return false;
+  }
+  return true;
+}
+
+bool ReadCheckInfo(ondemand::object object, CheckInfo& info,
+                   ErrorSink& errors) {
+  for (auto field_result : object) {
+    ondemand::field field;
+    std::string_view key;
+    if (auto error = std::move(field_result).get(field)) return errors.Fail("data", error);
+    if (auto error = field.unescaped_key().get(key)) {
+      return errors.Fail("data", error);
+    }
+
+    bool ok = true;
+    if (key == "stepAll") {
+      ok = ReadInteger(field.value(), "data.stepAll", info.step_all, errors);
+    } else if (key == "stepNow") {
+      ok = ReadInteger(field.value(), "data.stepNow", info.step_now, errors);
+    } else if (key == "errno") {
+      ok = ReadInteger(field.value(), "data.errno", info.error_code, errors);
+    } else if (key == "check_finished") {
+      ok = ReadInteger(field.value(), "data.check_finished",
+                       info.check_finished, errors);
+    } else if (key == "stepComment") {
+      ok = ReadString(field.value(), "data.stepComment", info.step_comment,
+                      errors);
+    } else if (key == "error") {
+      ok = ReadString(field.value(), "data.error", info.error_message, errors);
+    } else if (key == "stepInfo") {
+      ok = ReadSteps(field.value(), info.steps, errors);
+    } else {
+      ok = ValidateUnknown(field.value(), "data." + std::string(key), 1,
+                           errors);
+    }
+    if (!ok) return false;
+  }
+
+  // Values that no real check produces: reject them so that alerts built on
+  // these series never see nonsense.
+  if (info.check_finished && *info.check_finished != 0 &&
+      *info.check_finished != 1) {
+    return errors.Fail("field \"data.check_finished\": value " +
+                       std::to_string(*info.check_finished) +
+                       " is neither 0 nor 1");
+  }
+  for (const auto& [name, count] : {std::pair{"data.stepAll", info.step_all},
+                                    std::pair{"data.stepNow", info.step_now}}) {
+    if (count && *count < 0) {
+      return errors.Fail("field \"" + std::string(name) + "\": value " +
+                         std::to_string(*count) + " is negative");
+    }
+  }
+  return true;
+}
+
+// Reads `data`: an object, a one-element array holding an object, an empty
+// array, or null.
+bool ReadData(ondemand::value value, std::optional<CheckInfo>& data,
+              ErrorSink& errors) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail("data", error);
+
+  switch (type) {
+    case ondemand::json_type::null:
+      data.reset();
+      return true;
+    case ondemand::json_type::object: {
+      ondemand::object object;
+      if (auto error = value.get_object().get(object)) {
+        return errors.Fail("data", error);
+      }
+      data.emplace();
+      return ReadCheckInfo(object, *data, errors);
+    }
+    case ondemand::json_type::array: {
+      ondemand::array array;
+      if (auto error = value.get_array().get(array)) {
+        return errors.Fail("data", error);
+      }
+      data.reset();
+      std::size_t count = 0;
+      for (auto element_result : array) {
+        ondemand::value element;
+        if (auto error = std::move(element_result).get(element)) {
+          return errors.Fail("data", error);
+        }
+        if (++count > 1) {
+          return errors.Fail(
+              "field \"data\" is an array of more than one element; expected "
+              "an object or a one-element array");
+        }
+        ondemand::object object;
+        if (element.get_object().get(object) != simdjson::SUCCESS) {
+          return errors.Fail("field \"data[0]\" is not an object");
+        }
+        data.emplace();
+        if (!ReadCheckInfo(object, *data, errors)) return false;
+      }
+      return true;
+    }
+    default:
+      return errors.Fail("field \"data\" is " +
+                         std::string(JsonTypeName(type)) +
+                         "; expected an object or an array");
+  }
+}
+
+}  // namespace
+
+Expected<CheckInfoReply> ParseCheckInfoReply(std::string_view body) {
+  thread_local ondemand::parser parser;
+  ErrorSink errors;
+  const simdjson::padded_string padded(body);
+
+  ondemand::document document;
+  if (auto error = parser.iterate(padded).get(document)) {
+    return Error{std::string("invalid JSON: ") + simdjson::error_message(error)};
+  }
+  ondemand::object root;
+  if (auto error = document.get_object().get(root)) {
+    if (error == simdjson::INCORRECT_TYPE) {
+      return Error{"the reply is not a JSON object"};
+    }
+    // simdjson reports bytes after the object here, as an unclosed document.
+    return Error{std::string("invalid JSON: ") +
+                 simdjson::error_message(error)};
+  }
+
+  CheckInfoReply reply;
+  std::optional<int64_t> code;
+  bool ok = true;
+  for (auto field_result : root) {
+    ondemand::field field;
+    std::string_view key;
+    if (auto error = std::move(field_result).get(field)) {
+      ok = errors.Fail(std::string("invalid JSON: ") +
+                       simdjson::error_message(error));
+      break;
+    }
+    if (auto error = field.unescaped_key().get(key)) {
+      ok = errors.Fail("a key", error);
+      break;
+    }
+
+    if (key == "code") {
+      ok = ReadInteger(field.value(), "code", code, errors,
+                       /*allow_null=*/false);
+    } else if (key == "message") {
+      ok = ReadString(field.value(), "message", reply.message, errors);
+    } else if (key == "codeDesc") {
+      ok = ReadString(field.value(), "codeDesc", reply.code_desc, errors);
+    } else if (key == "data") {
+      ok = ReadData(field.value(), reply.data, errors);
+    } else {
+      ok = ValidateUnknown(field.value(), key, 1, errors);
+    }
+    if (!ok) break;
+  }
+  if (!ok) return Error{std::move(errors.message())};
+
+  // current_location() reports OUT_OF_BOUNDS once every token is consumed;
+  // anything else means bytes follow the reply object.
+  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return Error{"invalid JSON: unexpected bytes after the reply object"};
+  }
+  if (!code) return Error{"field \"code\" is missing"};
+  reply.code = *code;
+  return reply;
+}
+
+}  // namespace cdb_sync
