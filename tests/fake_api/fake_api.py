@@ -1,0 +1,850 @@
+#!/usr/bin/python3
+"""Fake Tencent Cloud API 2.0 server for the tests and the demo of cdb-sync-exporter.
+
+The server handles GetCdbDataSyncTaskCheckInfo on /v2/index.php and verifies each
+request the way the real API does: strict RFC 3986 percent-encoding, the common
+parameters, SecretId, session Token, Timestamp, Nonce and the HMAC signature.
+A request that passes gets the reply that the scenario file sets for its jobId.
+A request that fails gets HTTP 200 with a JSON body {"code", "message",
+"codeDesc"}, which is how the real API reports errors.
+
+The signing code is written independently of the exporter's, so that one
+misreading of the signing rules cannot hide itself in both.
+
+Test-support endpoints:
+    GET  /__fake/healthy    returns "ok"
+    GET  /__fake/requests   returns the API requests seen so far as a JSON list
+    POST /__fake/reset      clears that list
+
+Example:
+    TENCENTCLOUD_SECRET_ID=AKIDtest TENCENTCLOUD_SECRET_KEY=secret \\
+        /usr/bin/python3 tests/fake_api/fake_api.py \\
+        --scenario tests/fake_api/scenarios/demo.json --port 8080
+
+The module also provides sign(), signed_params() and signed_query() for tests
+that need to build correct or deliberately broken requests.
+Only the Python 3.11 standard library is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import secrets
+import signal
+import socket
+import socketserver
+import string
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Mapping
+
+logger = logging.getLogger("fake_api")
+
+API_PATH = "/v2/index.php"
+HEALTHY_PATH = "/__fake/healthy"
+REQUESTS_PATH = "/__fake/requests"
+RESET_PATH = "/__fake/reset"
+
+CHECK_INFO_ACTION = "GetCdbDataSyncTaskCheckInfo"
+REQUIRED_COMMON_PARAMS = ("Action", "Timestamp", "Nonce", "SecretId", "Signature", "Region")
+# srcType 1 is self-built sync, 2 sync over the public network, 10 disaster-recovery sync.
+VALID_SRC_TYPES = frozenset({1, 2, 10})
+
+MAX_CLOCK_SKEW_SECONDS = 7200
+NONCE_HISTORY_SIZE = 100_000
+REQUEST_LOG_SIZE = 100_000
+MAX_BODY_BYTES = 1 << 20
+MAX_NONCE = 2**64 - 1
+MAX_INTEGER_DIGITS = 20
+
+# Host names that --host accepts, with the address bound for each and its family.
+ALLOWED_HOSTS = {
+    "127.0.0.1": ("127.0.0.1", socket.AF_INET),
+    "localhost": ("127.0.0.1", socket.AF_INET),
+    "::1": ("::1", socket.AF_INET6),
+}
+
+UNRESERVED_CHARS = frozenset(string.ascii_letters + string.digits + "-_.~")
+UPPER_HEX_DIGITS = frozenset("0123456789ABCDEF")
+DECIMAL_RE = re.compile(r"[0-9]+", re.ASCII)
+SIGNED_DECIMAL_RE = re.compile(r"-?[0-9]+", re.ASCII)
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+# Parameters whose values never appear in the request log.
+REDACTED_PARAMS = ("Signature", "Token")
+REDACTED_VALUE = "<redacted>"
+
+# Codes from the API 2.0 common error table, and the two that this action adds.
+INVALID_PARAMETER = 4000
+AUTH_FAILURE = 4100
+SECRET_ID_NOT_FOUND = 4104
+REQUEST_REPLAYED = 4500
+ACTION_INVALID_PARAMETER = 9003
+TASK_NOT_EXIST = 9591
+
+# NOTE: Tencent documents only the codeDesc values Success, InvalidParameter and
+# TaskNotExist for this API. The names for 4100, 4104 and 4500 are guesses.
+CODE_DESCRIPTIONS = {
+    INVALID_PARAMETER: "InvalidParameter",
+    AUTH_FAILURE: "AuthFailure",
+    SECRET_ID_NOT_FOUND: "SecretIdNotFound",
+    REQUEST_REPLAYED: "RequestReplayed",
+    ACTION_INVALID_PARAMETER: "InvalidParameter",
+    TASK_NOT_EXIST: "TaskNotExist",
+}
+
+# Job keys that a scenario file may use.
+# NOTE: a "fault" key (reset the connection mid-body, stall before replying) is
+# planned. Until it is implemented, load_scenario rejects it, so that a scenario
+# never loses a fault silently. Serve it in FakeApiHandler._send_reply.
+JOB_KEYS = frozenset({"body_file", "body", "status", "content_type"})
+
+
+class ApiError(Exception):
+    """Request failure that the fake reports as an API error code."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class StartupError(Exception):
+    """Invalid configuration that stops the server before it listens."""
+
+
+# --- Signing ---------------------------------------------------------------
+
+
+def canonical_query(params: Mapping[str, str]) -> str:
+    """Join the parameters the way API 2.0 signs them.
+
+    Signature is left out, '_' in names becomes '.', names are sorted by their
+    UTF-8 bytes, and values are used as they are, without URL encoding.
+    """
+    items = [(name.replace("_", "."), value) for name, value in params.items() if name != "Signature"]
+    items.sort(key=lambda item: (item[0].encode("utf-8"), item[1].encode("utf-8")))
+    return "&".join(f"{name}={value}" for name, value in items)
+
+
+def string_to_sign(method: str, host: str, path: str, params: Mapping[str, str]) -> str:
+    """Build the API 2.0 string to sign, for example 'GETcvm.api.qcloud.com/v2/index.php?Action=...'."""
+    return f"{method}{host}{path}?{canonical_query(params)}"
+
+
+def sign(
+    method: str,
+    host: str,
+    path: str,
+    params: Mapping[str, str],
+    secret_key: str,
+    signature_method: str | None,
+) -> str:
+    """Compute the base64 API 2.0 signature of a request.
+
+    Only the exact signature_method 'HmacSHA256' selects HMAC-SHA256. Any other
+    value, None included, selects HMAC-SHA1, as the real API does.
+    """
+    digest = hashlib.sha256 if signature_method == "HmacSHA256" else hashlib.sha1
+    message = string_to_sign(method, host, path, params).encode("utf-8")
+    mac = hmac.new(secret_key.encode("utf-8"), message, digest)
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
+def encode_component(text: str) -> str:
+    """Percent-encode a name or value per RFC 3986, leaving only A-Z a-z 0-9 - _ . ~ as they are."""
+    return urllib.parse.quote(text, safe="")
+
+
+def encode_query(params: Mapping[str, str]) -> str:
+    """Encode parameters as a query string or form body with upper-case hex escapes."""
+    return "&".join(f"{encode_component(name)}={encode_component(value)}" for name, value in params.items())
+
+
+def signed_params(
+    method: str,
+    host: str,
+    path: str,
+    params: Mapping[str, str],
+    secret_id: str,
+    secret_key: str,
+    *,
+    signature_method: str | None = "HmacSHA256",
+    timestamp: int | None = None,
+    nonce: int | None = None,
+    token: str | None = None,
+) -> dict[str, str]:
+    """Add the common parameters to params and sign them, returning a new dict.
+
+    SecretId, Timestamp (default: now), Nonce (default: random) and, unless None,
+    SignatureMethod and Token overwrite any value that params already has.
+    host must be the Host header exactly as the client sends it, port included.
+    """
+    result = {name: value for name, value in params.items() if name != "Signature"}
+    result["SecretId"] = secret_id
+    result["Timestamp"] = str(int(time.time()) if timestamp is None else timestamp)
+    result["Nonce"] = str(secrets.randbelow(2**62) + 1 if nonce is None else nonce)
+    if signature_method is not None:
+        result["SignatureMethod"] = signature_method
+    if token is not None:
+        result["Token"] = token
+    result["Signature"] = sign(method, host, path, result, secret_key, signature_method)
+    return result
+
+
+def signed_query(
+    method: str,
+    host: str,
+    path: str,
+    params: Mapping[str, str],
+    secret_id: str,
+    secret_key: str,
+    **options: Any,
+) -> str:
+    """Return a correctly encoded query string or form body for a signed request.
+
+    The options are those of signed_params.
+    """
+    return encode_query(signed_params(method, host, path, params, secret_id, secret_key, **options))
+
+
+# --- Parsing ---------------------------------------------------------------
+
+
+def find_encoding_problem(component: str) -> str | None:
+    """Return why a raw name or value is not strict RFC 3986 encoding, or None if it is.
+
+    Strict means: only unreserved characters and %XX escapes with upper-case hex,
+    and the escapes decode as UTF-8. The real API reads a raw '+' as a space, so a
+    '+' in a signature fails there about one request in ten.
+    """
+    index = 0
+    while index < len(component):
+        char = component[index]
+        if char == "%":
+            escape = component[index + 1 : index + 3]
+            if len(escape) < 2 or not all(c in string.hexdigits for c in escape):
+                return f"malformed percent-escape at offset {index}"
+            if not all(c in UPPER_HEX_DIGITS for c in escape):
+                return f"percent-escape %{escape} at offset {index} uses lower-case hex"
+            index += 3
+        elif char == "+":
+            return f"raw '+' at offset {index}, which the API reads as a space (send %2B)"
+        elif char not in UNRESERVED_CHARS:
+            return f"character {char!r} at offset {index} is not percent-encoded"
+        else:
+            index += 1
+    try:
+        urllib.parse.unquote_to_bytes(component).decode("utf-8")
+    except UnicodeDecodeError:
+        return "percent-escapes do not decode as UTF-8"
+    return None
+
+
+def parse_form(raw: str) -> tuple[dict[str, str], ApiError | None]:
+    """Decode a raw query string or form body and check its encoding strictly.
+
+    raw must map one character to each byte of the request (latin-1), so that
+    non-ASCII bytes count as unencoded characters. Returns every parameter that
+    could be decoded, so the request log shows rejected requests too, and the
+    first error found. A duplicated name keeps its first value.
+    """
+    params: dict[str, str] = {}
+    first_name_for_signing_name: dict[str, str] = {}
+    first_error: ApiError | None = None
+    for segment in raw.split("&"):
+        if not segment:
+            continue  # a trailing or doubled '&', which PHP skips as well
+        raw_name, _, raw_value = segment.partition("=")
+        name = urllib.parse.unquote(raw_name, errors="replace")
+        value = urllib.parse.unquote(raw_value, errors="replace")
+        error = None
+        problem = find_encoding_problem(raw_name) or find_encoding_problem(raw_value)
+        signing_name = name.replace("_", ".")
+        if problem:
+            error = ApiError(AUTH_FAILURE, f"parameter {name!r} is not encoded correctly: {problem}")
+        elif not name:
+            error = ApiError(INVALID_PARAMETER, "a parameter has an empty name")
+        elif name in params:
+            error = ApiError(INVALID_PARAMETER, f"parameter {name!r} appears more than once")
+        elif signing_name in first_name_for_signing_name:
+            first_name = first_name_for_signing_name[signing_name]
+            error = ApiError(
+                INVALID_PARAMETER,
+                f"parameters {first_name!r} and {name!r} are the same name once '_' is read as '.'",
+            )
+        if name and name not in params:
+            params[name] = value
+            first_name_for_signing_name.setdefault(signing_name, name)
+        if first_error is None:
+            first_error = error
+    return params, first_error
+
+
+def parse_bounded_integer(text: str, pattern: re.Pattern[str]) -> int | None:
+    """Return text as an int if it matches pattern and has at most MAX_INTEGER_DIGITS digits."""
+    if not pattern.fullmatch(text) or len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        return None
+    return int(text)
+
+
+# --- Scenario --------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply:
+    """HTTP reply to an API request."""
+
+    status: int
+    content_type: str
+    body: bytes
+    # API code in the body, or None if the body has none. Only the request log uses it.
+    code: int | None
+
+
+def json_reply(document: dict[str, Any]) -> Reply:
+    """Build an HTTP 200 JSON reply, with non-ASCII text sent as UTF-8."""
+    body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    return Reply(200, JSON_CONTENT_TYPE, body, document["code"])
+
+
+def error_reply(error: ApiError) -> Reply:
+    """Build the JSON reply for an API error."""
+    return json_reply(
+        {"code": error.code, "message": error.message, "codeDesc": CODE_DESCRIPTIONS[error.code]}
+    )
+
+
+TASK_NOT_FOUND_REPLY = json_reply(
+    {"code": TASK_NOT_EXIST, "message": "task not found", "codeDesc": "TaskNotExist", "data": []}
+)
+
+
+def find_reply_code(body: bytes) -> int | None:
+    """Return the API code of a scenario reply body, or None if it has no readable one.
+
+    Accepts the code as an integer or as a decimal string, because the real API
+    sends both.
+    """
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except ValueError:  # invalid UTF-8 or invalid JSON
+        return None
+    code = document.get("code") if isinstance(document, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool):
+        return code
+    if isinstance(code, str):
+        return parse_bounded_integer(code, SIGNED_DECIMAL_RE)
+    return None
+
+
+def load_job(scenario_path: Path, job_id: str, job: Any) -> Reply:
+    """Validate one job entry of a scenario and load its reply body."""
+    where = f"scenario {scenario_path}, job {job_id}"
+    if not DECIMAL_RE.fullmatch(job_id) or str(int(job_id)) != job_id:
+        raise StartupError(f"{where}: the job id must be a decimal integer without leading zeros")
+    if not isinstance(job, dict):
+        raise StartupError(f"{where}: the job must be a JSON object")
+    if "fault" in job:
+        raise StartupError(f"{where}: the 'fault' key is not supported yet")
+    unknown_keys = sorted(set(job) - JOB_KEYS)
+    if unknown_keys:
+        raise StartupError(f"{where}: unknown keys {unknown_keys}, expected some of {sorted(JOB_KEYS)}")
+    if ("body_file" in job) == ("body" in job):
+        raise StartupError(f"{where}: set exactly one of 'body_file' and 'body'")
+
+    if "body" in job:
+        if not isinstance(job["body"], str):
+            raise StartupError(f"{where}: 'body' must be a string")
+        body = job["body"].encode("utf-8")
+    else:
+        if not isinstance(job["body_file"], str) or not job["body_file"]:
+            raise StartupError(f"{where}: 'body_file' must be a non-empty path string")
+        body_path = scenario_path.parent / job["body_file"]
+        try:
+            body = body_path.read_bytes()
+        except OSError as error:
+            raise StartupError(f"{where}: failed to read body_file {body_path}: {error.strerror}") from None
+
+    status = job.get("status", 200)
+    # 204 and 304 replies cannot carry a body, and 1xx is not a final reply.
+    if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599 or status in (204, 304):
+        raise StartupError(f"{where}: 'status' must be an HTTP status from 200 to 599 other than 204 and 304")
+
+    content_type = job.get("content_type", JSON_CONTENT_TYPE)
+    if not isinstance(content_type, str) or not content_type or any(c in content_type for c in "\r\n"):
+        raise StartupError(f"{where}: 'content_type' must be a non-empty string on one line")
+
+    return Reply(status, content_type, body, find_reply_code(body))
+
+
+def load_scenario(path: Path) -> dict[str, Reply]:
+    """Load and validate a scenario file, returning the reply for each jobId.
+
+    The file is a JSON object {"jobs": {"<jobId>": job}}. A job has either
+    "body_file" (relative to the scenario file) or "body" (a string sent as
+    UTF-8), and optionally "status" (default 200) and "content_type" (default
+    JSON). Raises StartupError naming the file and the job at fault.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise StartupError(f"failed to read scenario file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise StartupError(f"scenario file {path} is not UTF-8") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StartupError(f"scenario file {path} is not valid JSON: {error}") from None
+    if not isinstance(document, dict) or set(document) != {"jobs"} or not isinstance(document["jobs"], dict):
+        raise StartupError(f"scenario file {path} must be a JSON object with one key, 'jobs', holding an object")
+    return {job_id: load_job(path, job_id, job) for job_id, job in document["jobs"].items()}
+
+
+# --- Request verification --------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    """Credentials that requests must be signed with."""
+
+    secret_id: str
+    secret_key: str
+    session_token: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiRequest:
+    """API request as received, with the query and body still encoded."""
+
+    method: str
+    host: str
+    path: str
+    query: str
+    # Request body decoded as latin-1, so that each character is one byte.
+    body: str
+    content_type: str
+
+
+class NonceHistory:
+    """Thread-safe set of the most recent nonces, which evicts the oldest when full."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._order: collections.deque[int] = collections.deque()
+        self._seen: set[int] = set()
+        self._lock = threading.Lock()
+
+    def record(self, nonce: int) -> bool:
+        """Record a nonce and return whether it was new."""
+        with self._lock:
+            if nonce in self._seen:
+                return False
+            self._seen.add(nonce)
+            self._order.append(nonce)
+            if len(self._order) > self._capacity:
+                self._seen.discard(self._order.popleft())
+            return True
+
+
+class RequestLog:
+    """Thread-safe list of the latest API requests, for the /__fake/requests endpoint."""
+
+    def __init__(self, capacity: int) -> None:
+        self._entries: collections.deque[dict[str, Any]] = collections.deque(maxlen=capacity)
+        self._lock = threading.Lock()
+
+    def append(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def redact(params: Mapping[str, str]) -> dict[str, str]:
+    """Return a copy of params with the signature and session token hidden."""
+    return {name: REDACTED_VALUE if name in REDACTED_PARAMS else value for name, value in params.items()}
+
+
+class FakeApi:
+    """Verifies API requests, chooses their replies and records them."""
+
+    def __init__(self, credentials: Credentials, jobs: dict[str, Reply]) -> None:
+        self.credentials = credentials
+        self.jobs = jobs
+        # Only requests with the configured SecretId reach the nonce check, so
+        # one history serves as the per-SecretId history.
+        self.nonce_history = NonceHistory(NONCE_HISTORY_SIZE)
+        # NOTE: the log keeps only the latest REQUEST_LOG_SIZE requests.
+        self.request_log = RequestLog(REQUEST_LOG_SIZE)
+
+    def handle(self, request: ApiRequest) -> Reply:
+        """Verify an API request and return its reply, recording both in the request log."""
+        params, decode_error = self._decode_params(request)
+        verified = False
+        try:
+            if decode_error is not None:
+                raise decode_error
+            self._check_common_params(params)
+            self._check_caller(params)
+            self._check_signature(request, params)
+            verified = True
+            job_id = self._check_action_params(params)
+            reply = self.jobs.get(job_id, TASK_NOT_FOUND_REPLY)
+        except ApiError as error:
+            reply = error_reply(error)
+            logger.info("rejected %s request with code %d: %s", request.method, error.code, error.message)
+        self.request_log.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "host": request.host,
+                "params": redact(params),
+                "code": reply.code,
+                "verified": verified,
+            }
+        )
+        return reply
+
+    @staticmethod
+    def _decode_params(request: ApiRequest) -> tuple[dict[str, str], ApiError | None]:
+        """Decode the parameters from the query (GET) or form body (POST).
+
+        Returns the parameters that could be decoded and the first error: bad
+        encoding, a duplicated name, or a POST request that is not form-encoded.
+        """
+        if request.method == "GET":
+            return parse_form(request.query)
+        media_type = request.content_type.partition(";")[0].strip().lower()
+        if media_type != FORM_MEDIA_TYPE:
+            return {}, ApiError(INVALID_PARAMETER, f"POST body must be {FORM_MEDIA_TYPE}, not {media_type!r}")
+        if request.query:
+            return {}, ApiError(INVALID_PARAMETER, "POST requests must send their parameters in the body only")
+        return parse_form(request.body)
+
+    @staticmethod
+    def _check_common_params(params: Mapping[str, str]) -> None:
+        for name in REQUIRED_COMMON_PARAMS:
+            if not params.get(name):
+                raise ApiError(INVALID_PARAMETER, f"missing required parameter {name}")
+        if parse_bounded_integer(params["Timestamp"], SIGNED_DECIMAL_RE) is None:
+            raise ApiError(INVALID_PARAMETER, "Timestamp must be an integer number of Unix seconds")
+        nonce = parse_bounded_integer(params["Nonce"], DECIMAL_RE)
+        if nonce is None or not 1 <= nonce <= MAX_NONCE:
+            raise ApiError(INVALID_PARAMETER, "Nonce must be a positive integer below 2**64")
+
+    def _check_caller(self, params: Mapping[str, str]) -> None:
+        """Check SecretId, Token, Timestamp and Nonce, and record the Nonce.
+
+        The Nonce is recorded before the signature is checked, so a retry that
+        reuses the nonce of a rejected request is reported as a replay.
+        """
+        if params["SecretId"] != self.credentials.secret_id:
+            raise ApiError(SECRET_ID_NOT_FOUND, f"SecretId {params['SecretId']!r} not found")
+        expected_token = self.credentials.session_token
+        if expected_token is not None:
+            token = params.get("Token")
+            if token is None:
+                raise ApiError(AUTH_FAILURE, "missing Token, which temporary credentials require")
+            if not hmac.compare_digest(token.encode("utf-8"), expected_token.encode("utf-8")):
+                raise ApiError(AUTH_FAILURE, "Token does not match the session token of this SecretId")
+        skew = abs(int(time.time()) - int(params["Timestamp"]))
+        if skew > MAX_CLOCK_SKEW_SECONDS:
+            raise ApiError(
+                REQUEST_REPLAYED,
+                f"Timestamp is {skew} s away from the server clock, more than {MAX_CLOCK_SKEW_SECONDS} s",
+            )
+        if not self.nonce_history.record(int(params["Nonce"])):
+            raise ApiError(REQUEST_REPLAYED, "Nonce was already used with this SecretId")
+
+    def _check_signature(self, request: ApiRequest, params: Mapping[str, str]) -> None:
+        signature_method = params.get("SignatureMethod")
+        expected = sign(
+            request.method, request.host, request.path, params, self.credentials.secret_key, signature_method
+        )
+        if not hmac.compare_digest(expected.encode("ascii"), params["Signature"].encode("utf-8")):
+            # The string to sign contains no secret, and comparing it with the
+            # client's is the quickest way to find a signing bug.
+            logger.info(
+                "Signature mismatch. The fake signed this string with %s: %s",
+                "HMAC-SHA256" if signature_method == "HmacSHA256" else "HMAC-SHA1",
+                string_to_sign(request.method, request.host, request.path, params),
+            )
+            raise ApiError(AUTH_FAILURE, "Signature does not match the request, check the string to sign and the key")
+
+    @staticmethod
+    def _check_action_params(params: Mapping[str, str]) -> str:
+        """Check the action and its parameters and return the jobId in canonical form."""
+        if params["Action"] != CHECK_INFO_ACTION:
+            raise ApiError(INVALID_PARAMETER, f"unsupported Action {params['Action']!r}, expected {CHECK_INFO_ACTION}")
+        values = {}
+        for name in ("jobId", "srcType"):
+            if name not in params:
+                raise ApiError(ACTION_INVALID_PARAMETER, f"missing required parameter {name}")
+            values[name] = parse_bounded_integer(params[name], DECIMAL_RE)
+            if values[name] is None:
+                raise ApiError(ACTION_INVALID_PARAMETER, f"{name} must be a decimal integer")
+        if values["srcType"] not in VALID_SRC_TYPES:
+            raise ApiError(
+                ACTION_INVALID_PARAMETER,
+                f"srcType {values['srcType']} is invalid, expected one of {sorted(VALID_SRC_TYPES)}",
+            )
+        return str(values["jobId"])
+
+
+# --- HTTP server -----------------------------------------------------------
+
+
+class FakeApiHandler(BaseHTTPRequestHandler):
+    """Routes HTTP requests to the API and the test-support endpoints."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, so every reply sets Content-Length
+    server_version = "FakeTencentCloudApi/1.0"
+    server: FakeApiServer
+
+    def do_GET(self) -> None:
+        path, _, query = self.path.partition("?")
+        if path == API_PATH:
+            self._serve_api(path, query, body="")
+        elif path == HEALTHY_PATH:
+            self._send(200, TEXT_CONTENT_TYPE, b"ok")
+        elif path == REQUESTS_PATH:
+            entries = self.server.api.request_log.snapshot()
+            self._send(200, JSON_CONTENT_TYPE, json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+        elif path == RESET_PATH:
+            self._send(405, TEXT_CONTENT_TYPE, b"use POST\n", {"Allow": "POST"})
+        else:
+            self._send_not_found(path)
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        path, _, query = self.path.partition("?")
+        if path == API_PATH:
+            self._serve_api(path, query, body.decode("latin-1"))
+        elif path == RESET_PATH:
+            self.server.api.request_log.clear()
+            self._send(200, TEXT_CONTENT_TYPE, b"ok")
+        elif path in (HEALTHY_PATH, REQUESTS_PATH):
+            self._send(405, TEXT_CONTENT_TYPE, b"use GET\n", {"Allow": "GET"})
+        else:
+            self._send_not_found(path)
+
+    def _serve_api(self, path: str, query: str, body: str) -> None:
+        request = ApiRequest(
+            method=self.command,
+            host=self.headers.get("Host", ""),
+            path=path,
+            query=query,
+            body=body,
+            content_type=self.headers.get("Content-Type", ""),
+        )
+        self._send_reply(self.server.api.handle(request))
+
+    def _send_reply(self, reply: Reply) -> None:
+        self._send(reply.status, reply.content_type, reply.body)
+
+    def _read_body(self) -> bytes | None:
+        """Read the request body, or send an error reply and return None."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            logger.warning("rejected %s %s: chunked request bodies are not supported", self.command, self.path)
+            self._send(411, TEXT_CONTENT_TYPE, b"chunked bodies are not supported, send Content-Length\n", close=True)
+            return None
+        length_header = self.headers.get("Content-Length", "0")
+        if not DECIMAL_RE.fullmatch(length_header.strip()):
+            logger.warning("rejected %s request: invalid Content-Length %r", self.command, length_header)
+            self._send(400, TEXT_CONTENT_TYPE, b"invalid Content-Length\n", close=True)
+            return None
+        length = int(length_header)
+        if length > MAX_BODY_BYTES:
+            logger.warning("rejected %s request: body of %d bytes exceeds %d", self.command, length, MAX_BODY_BYTES)
+            self._send(413, TEXT_CONTENT_TYPE, f"body exceeds {MAX_BODY_BYTES} bytes\n".encode(), close=True)
+            return None
+        body = self.rfile.read(length)
+        if len(body) < length:
+            logger.warning("client closed the connection after %d of %d body bytes", len(body), length)
+            self.close_connection = True
+            return None
+        return body
+
+    def _send_not_found(self, path: str) -> None:
+        self._send(404, TEXT_CONTENT_TYPE, f"not found: {path}\n".encode("utf-8"))
+
+    def _send(
+        self,
+        status: int,
+        content_type: str,
+        body: bytes,
+        extra_headers: Mapping[str, str] | None = None,
+        close: bool = False,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (extra_headers or {}).items():
+            self.send_header(name, value)
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # The default line contains the query string, and with it the Signature.
+        logger.debug("%s %s -> %s", self.command, self.path.partition("?")[0], code)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        logger.warning("%s: %s", self.address_string(), format % args)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s: %s", self.address_string(), format % args)
+
+
+class FakeApiServer(ThreadingHTTPServer):
+    """Threaded HTTP server with one daemon thread per connection."""
+
+    request_queue_size = 1024
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], address_family: socket.AddressFamily, api: FakeApi) -> None:
+        self.address_family = address_family
+        self.api = api
+        super().__init__(address, FakeApiHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind would look the host name up with getfqdn().
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops its connection is routine in timeout tests, so it
+        # gets one line where the base class prints a traceback.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            logger.info("connection from %s closed early: %s", client_address[0], error)
+        else:
+            logger.exception("failed to handle a request from %s", client_address[0])
+
+
+# --- Command line ----------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Fake Tencent Cloud API 2.0 server for GetCdbDataSyncTaskCheckInfo. "
+        "Requests must be signed with TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, "
+        "and carry TENCENTCLOUD_SESSION_TOKEN as Token when that variable is set."
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="loopback address to listen on: 127.0.0.1 (default), localhost or ::1",
+    )
+    parser.add_argument("--port", type=int, default=0, help="TCP port to listen on, or 0 (default) to pick a free port")
+    parser.add_argument("--port-file", type=Path, help="file to write the bound port number to once listening")
+    parser.add_argument("--scenario", type=Path, required=True, help="JSON file that sets the reply for each jobId")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+    if args.host not in ALLOWED_HOSTS:
+        parser.error(f"--host {args.host!r} is not allowed, use one of {', '.join(ALLOWED_HOSTS)}")
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port {args.port} is out of range 0-65535")
+    return args
+
+
+def credentials_from_env() -> Credentials:
+    """Read the credentials from the environment, raising StartupError if one is missing."""
+    secret_id = os.environ.get("TENCENTCLOUD_SECRET_ID", "")
+    secret_key = os.environ.get("TENCENTCLOUD_SECRET_KEY", "")
+    missing = []
+    if not secret_id:
+        missing.append("TENCENTCLOUD_SECRET_ID")
+    if not secret_key:
+        missing.append("TENCENTCLOUD_SECRET_KEY")
+    if missing:
+        raise StartupError(f"missing environment variable {' and '.join(missing)}, set it to the test credentials")
+    session_token = os.environ.get("TENCENTCLOUD_SESSION_TOKEN") or None
+    return Credentials(secret_id, secret_key, session_token)
+
+
+def write_port_file(path: Path, port: int) -> None:
+    """Write the port atomically, so a reader never sees a partial number."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(f"{port}\n", encoding="ascii")
+    os.replace(temporary, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s fake_api %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    # Block the stop signals before any thread starts, so that every thread
+    # inherits the mask and the main thread receives them through sigwait().
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+
+    bind_address, address_family = ALLOWED_HOSTS[args.host]
+    try:
+        credentials = credentials_from_env()
+        jobs = load_scenario(args.scenario)
+        try:
+            server = FakeApiServer((bind_address, args.port), address_family, FakeApi(credentials, jobs))
+        except OSError as error:
+            raise StartupError(f"failed to listen on {args.host} port {args.port}: {error.strerror}") from None
+        port = server.server_address[1]
+        if args.port_file is not None:
+            try:
+                write_port_file(args.port_file, port)
+            except OSError as error:
+                server.server_close()
+                raise StartupError(f"failed to write port file {args.port_file}: {error.strerror}") from None
+    except StartupError as error:
+        print(f"fake_api: error: {error}", file=sys.stderr)
+        return 2
+
+    url_host = f"[{bind_address}]" if address_family == socket.AF_INET6 else bind_address
+    print(f"fake API listening on http://{url_host}:{port}{API_PATH}", flush=True)
+    logger.info("serving %d jobs from %s", len(jobs), args.scenario)
+
+    # A short poll interval keeps shutdown() quick, which matters in tests that start many servers.
+    server_thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-api-server", daemon=True
+    )
+    server_thread.start()
+    received = signal.sigwait(stop_signals)
+    logger.info("stopping on %s", signal.Signals(received).name)
+    server.shutdown()
+    server.server_close()
+    if args.port_file is not None:
+        args.port_file.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,706 @@
+"""Self-test of the fake Tencent Cloud API server.
+
+Checks the signing helper against published vectors, the reply files, and a
+running fake_api.py subprocess on 127.0.0.1: request verification, scenario
+replies, the test-support endpoints and start-up errors.
+
+Run from the repository root:
+    python3 -m unittest tests/fake_api/test_fake_api.py
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+from pathlib import Path
+
+FAKE_API_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(FAKE_API_DIR))
+
+import fake_api  # noqa: E402  (the module sits beside this file, not on sys.path)
+
+FAKE_API_SCRIPT = FAKE_API_DIR / "fake_api.py"
+REPLIES_DIR = FAKE_API_DIR / "replies"
+E2E_SCENARIO = FAKE_API_DIR / "scenarios" / "e2e.json"
+DEMO_SCENARIO = FAKE_API_DIR / "scenarios" / "demo.json"
+
+TEST_SECRET_ID = "AKIDfakeApiSelfTest0000000000000000"
+TEST_SECRET_KEY = "fakeApiSelfTestKey00000000000000"
+TEST_SESSION_TOKEN = "fake-api-self-test-session-token"
+START_TIMEOUT_SECONDS = 10
+STOP_TIMEOUT_SECONDS = 5
+
+# API 2.0 documentation vector: SecretId, SecretKey and parameters.
+DOC_SECRET_ID = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA"
+DOC_SECRET_KEY = "Gu5t9xGARNpq86cd98joQYCN3Cozk1qA"
+DOC_PARAMS = {
+    "Action": "DescribeInstances",
+    "InstanceIds.0": "ins-09dx96dg",
+    "Nonce": "11886",
+    "Region": "ap-guangzhou",
+    "SecretId": DOC_SECRET_ID,
+    "Timestamp": "1465185768",
+}
+
+# Vectors from the unit tests of Tencent's official Python SDK.
+SDK_SECRET_KEY = "secretKeyBar"
+SDK_PARAMS = {
+    "Action": "DescribeInstances",
+    "Nonce": "1290303896666895346",
+    "Region": "ap-guangzhou",
+    "SecretId": "secretIdFoo",
+    "Timestamp": "1512393162",
+    "Version": "2017-03-12",
+}
+SDK_VECTORS = [
+    ("POST", "HmacSHA1", "p3n+pxBqF5JGZtDSxoVn5tGngf0="),
+    ("GET", "HmacSHA1", "5HAq1BOKNLEE2/uauWnp6Zv9Z3c="),
+    ("POST", "HmacSHA256", "B2T37FRSP6Fk0/q/cdfrTE0p3zX5ooB/2BPWZUFpsj4="),
+]
+
+
+def server_environment(**variables: str) -> dict[str, str]:
+    """Return the current environment without Tencent Cloud credentials, plus variables."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("TENCENTCLOUD_")}
+    environment.update(variables)
+    return environment
+
+
+def credentials_environment(**variables: str) -> dict[str, str]:
+    return server_environment(
+        TENCENTCLOUD_SECRET_ID=TEST_SECRET_ID, TENCENTCLOUD_SECRET_KEY=TEST_SECRET_KEY, **variables
+    )
+
+
+def load_reply(name: str) -> dict:
+    return json.loads((REPLIES_DIR / name).read_text(encoding="utf-8"))
+
+
+class FakeServerProcess:
+    """fake_api.py running as a subprocess on 127.0.0.1 with a free port."""
+
+    def __init__(self, environment: dict[str, str], scenario: Path = E2E_SCENARIO) -> None:
+        self._directory = tempfile.TemporaryDirectory(prefix="fake_api_test_")
+        directory = Path(self._directory.name)
+        self.port_file = directory / "port"
+        self._stdout = open(directory / "stdout", "w+b")
+        self._stderr = open(directory / "stderr", "w+b")
+        command = [
+            sys.executable,
+            str(FAKE_API_SCRIPT),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--port-file",
+            str(self.port_file),
+            "--scenario",
+            str(scenario),
+        ]
+        self.process = subprocess.Popen(command, env=environment, stdout=self._stdout, stderr=self._stderr)
+        try:
+            self.port = self._wait_for_port()
+        except RuntimeError:
+            self.close()
+            raise
+        self.host = f"127.0.0.1:{self.port}"
+
+    def _wait_for_port(self) -> int:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.port_file.exists():
+                return int(self.port_file.read_text(encoding="ascii"))
+            if self.process.poll() is not None:
+                raise RuntimeError(f"fake API exited with code {self.process.returncode}: {self.stderr_text()}")
+            time.sleep(0.02)
+        raise RuntimeError(f"fake API wrote no port file within {START_TIMEOUT_SECONDS} s: {self.stderr_text()}")
+
+    def stdout_text(self) -> str:
+        self._stdout.seek(0)
+        return self._stdout.read().decode("utf-8", errors="replace")
+
+    def stderr_text(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", errors="replace")
+
+    def stop(self, stop_signal: int = signal.SIGTERM) -> int:
+        """Stop the process and return its exit code, killing it if it does not exit in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(stop_signal)
+            try:
+                self.process.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def close(self) -> None:
+        self.stop()
+        self._stdout.close()
+        self._stderr.close()
+        self._directory.cleanup()
+
+
+class SigningTest(unittest.TestCase):
+    def test_documented_vector_sha256(self):
+        params = dict(DOC_PARAMS, SignatureMethod="HmacSHA256")
+        signature = fake_api.sign("GET", "cvm.api.qcloud.com", "/v2/index.php", params, DOC_SECRET_KEY, "HmacSHA256")
+        self.assertEqual(signature, "0EEm/HtGRr/VJXTAD9tYMth1Bzm3lLHz5RCDv1GdM8s=")
+
+    def test_documented_vector_sha1(self):
+        params = dict(DOC_PARAMS, SignatureMethod="HmacSHA1")
+        signature = fake_api.sign("GET", "cvm.api.qcloud.com", "/v2/index.php", params, DOC_SECRET_KEY, "HmacSHA1")
+        self.assertEqual(signature, "nPVnY6njQmwQ8ciqbPl5Qe+Oru4=")
+
+    def test_documented_string_to_sign(self):
+        params = dict(DOC_PARAMS, SignatureMethod="HmacSHA256")
+        expected = (
+            "GETcvm.api.qcloud.com/v2/index.php?Action=DescribeInstances&InstanceIds.0=ins-09dx96dg"
+            "&Nonce=11886&Region=ap-guangzhou&SecretId=AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA"
+            "&SignatureMethod=HmacSHA256&Timestamp=1465185768"
+        )
+        self.assertEqual(fake_api.string_to_sign("GET", "cvm.api.qcloud.com", "/v2/index.php", params), expected)
+
+    def test_underscore_signs_as_dot(self):
+        dotted = dict(DOC_PARAMS, SignatureMethod="HmacSHA256")
+        underscored = {name.replace(".", "_"): value for name, value in dotted.items()}
+        self.assertEqual(
+            fake_api.sign("GET", "cvm.api.qcloud.com", "/v2/index.php", underscored, DOC_SECRET_KEY, "HmacSHA256"),
+            "0EEm/HtGRr/VJXTAD9tYMth1Bzm3lLHz5RCDv1GdM8s=",
+        )
+
+    def test_sdk_vectors(self):
+        for method, signature_method, expected in SDK_VECTORS:
+            with self.subTest(method=method, signature_method=signature_method):
+                params = dict(SDK_PARAMS, SignatureMethod=signature_method)
+                signature = fake_api.sign(
+                    method, "cvm.api.qcloud.com", "/v2/index.php", params, SDK_SECRET_KEY, signature_method
+                )
+                self.assertEqual(signature, expected)
+
+    def test_signature_param_ignored(self):
+        params = dict(DOC_PARAMS, SignatureMethod="HmacSHA1", Signature="anything")
+        signature = fake_api.sign("GET", "cvm.api.qcloud.com", "/v2/index.php", params, DOC_SECRET_KEY, "HmacSHA1")
+        self.assertEqual(signature, "nPVnY6njQmwQ8ciqbPl5Qe+Oru4=")
+
+    def test_other_method_names_select_sha1(self):
+        params = dict(DOC_PARAMS, SignatureMethod="HmacSHA1")
+        sha1 = fake_api.sign("GET", "cvm.api.qcloud.com", "/v2/index.php", params, DOC_SECRET_KEY, "HmacSHA1")
+        for signature_method in (None, "", "hmacsha256", "HmacSHA512"):
+            with self.subTest(signature_method=signature_method):
+                signature = fake_api.sign(
+                    "GET", "cvm.api.qcloud.com", "/v2/index.php", params, DOC_SECRET_KEY, signature_method
+                )
+                self.assertEqual(signature, sha1)
+
+
+class ParseFormTest(unittest.TestCase):
+    def test_signed_query_round_trip(self):
+        params = {"Action": "GetCdbDataSyncTaskCheckInfo", "Region": "ap-guangzhou", "jobName": "同步 a+b/c=d~"}
+        query = fake_api.signed_query("GET", "127.0.0.1:1", "/v2/index.php", params, "id", "key")
+        decoded, error = fake_api.parse_form(query)
+        self.assertIsNone(error)
+        self.assertEqual(decoded["jobName"], "同步 a+b/c=d~")
+        self.assertIn("jobName=%E5%90%8C%E6%AD%A5%20a%2Bb%2Fc%3Dd~", query)
+
+    def test_encoding_errors_are_auth_failures(self):
+        cases = {
+            "lower-case hex": "Region=ap%2dguangzhou",
+            "raw plus": "Signature=ab+c",
+            "raw slash": "Signature=ab/c",
+            "raw equals sign": "Signature=abc=",
+            "raw space": "Region=ap guangzhou",
+            "raw non-ASCII byte": "Region=\xe5",
+            "malformed escape": "Region=ap%2",
+            "escape not hex": "Region=ap%GG",
+            "invalid UTF-8": "Region=%FF",
+            "lower-case hex in name": "Instance%5fIds=1",
+        }
+        for case, raw in cases.items():
+            with self.subTest(case=case):
+                _, error = fake_api.parse_form(raw)
+                self.assertIsNotNone(error)
+                self.assertEqual(error.code, fake_api.AUTH_FAILURE)
+
+    def test_duplicate_name_is_invalid_parameter(self):
+        for raw in ("Nonce=1&Nonce=2", "InstanceIds.0=a&InstanceIds_0=b"):
+            with self.subTest(raw=raw):
+                _, error = fake_api.parse_form(raw)
+                self.assertEqual(error.code, fake_api.INVALID_PARAMETER)
+
+    def test_duplicate_name_keeps_first_value(self):
+        params, _ = fake_api.parse_form("Nonce=1&Nonce=2")
+        self.assertEqual(params, {"Nonce": "1"})
+
+    def test_empty_segments_skipped(self):
+        params, error = fake_api.parse_form("&a=1&&b=&c")
+        self.assertIsNone(error)
+        self.assertEqual(params, {"a": "1", "b": "", "c": ""})
+
+    def test_encoded_unreserved_accepted(self):
+        params, error = fake_api.parse_form("Region=ap%2Dguangzhou")
+        self.assertIsNone(error)
+        self.assertEqual(params["Region"], "ap-guangzhou")
+
+
+class ReplyFilesTest(unittest.TestCase):
+    def test_documented_reply_passes_check(self):
+        data = load_reply("seed_response.json")["data"]
+        self.assertEqual(data["check_finished"], 1)
+        self.assertEqual(data["errno"], 0)
+        self.assertEqual(len(data["stepInfo"]), 12)
+        self.assertEqual({step["errno"] for step in data["stepInfo"]}, {0})
+
+    def test_failed_check_steps(self):
+        data = load_reply("failed_check.json")["data"]
+        self.assertEqual((data["check_finished"], data["errno"]), (1, 1))
+        self.assertEqual((data["stepAll"], data["stepNow"]), (12, 8))
+        self.assertEqual([step["errno"] for step in data["stepInfo"]], [0] * 7 + [-1] + [-2] * 4)
+        self.assertTrue(data["stepInfo"][7]["error"])
+
+    def test_running_check_steps(self):
+        data = load_reply("running_check.json")["data"]
+        self.assertEqual((data["check_finished"], data["errno"]), (0, 0))
+        self.assertEqual((data["stepAll"], data["stepNow"]), (12, 4))
+        self.assertEqual([step["errno"] for step in data["stepInfo"]], [0] * 3 + [-2] * 9)
+        self.assertEqual(data["stepComment"], data["stepInfo"][3]["stepName"])
+
+    def test_string_numbers_array_data(self):
+        reply = load_reply("string_numbers_array_data.json")
+        self.assertEqual(reply["code"], "0")
+        self.assertIsInstance(reply["data"], list)
+        self.assertEqual(len(reply["data"]), 1)
+        data = reply["data"][0]
+        self.assertEqual((data["stepAll"], data["stepNow"]), ("3", "2"))
+        self.assertEqual([step["errno"] for step in data["stepInfo"]], ["0", "-1", "-2"])
+        self.assertEqual(reply["requestId"], "x")
+        self.assertEqual(data["extra"], {"nested": [1, 2, {"a": None}]})
+
+    def test_escapes(self):
+        raw = (REPLIES_DIR / "escapes.json").read_text(encoding="utf-8")
+        for escape in ("\\u", '\\"', "\\\\", "\\n"):
+            with self.subTest(escape=escape):
+                self.assertIn(escape, raw)
+        self.assertTrue(raw.isascii())
+        reply = json.loads(raw)
+        self.assertEqual(reply["code"], "0")
+        self.assertIn('"db1"', reply["data"]["error"])
+        self.assertIn("\n", reply["data"]["error"])
+        self.assertIn("\\", reply["data"]["error"])
+        step_names = [step["stepName"] for step in reply["data"]["stepInfo"]]
+        self.assertEqual(len(step_names) - len(set(step_names)), 1)
+        self.assertIn(7, [step["errno"] for step in reply["data"]["stepInfo"]])
+
+    def test_error_replies(self):
+        self.assertEqual(load_reply("no_data_yet.json"), {"code": 0, "message": "", "codeDesc": "Success", "data": []})
+        task_not_exist = load_reply("task_not_exist.json")
+        self.assertEqual(
+            (task_not_exist["code"], task_not_exist["codeDesc"], task_not_exist["data"]),
+            (9591, "TaskNotExist", []),
+        )
+        invalid_parameter = load_reply("invalid_parameter.json")
+        self.assertEqual((invalid_parameter["code"], invalid_parameter["codeDesc"]), (9003, "InvalidParameter"))
+
+    def test_broken_replies(self):
+        with self.assertRaises(json.JSONDecodeError):
+            load_reply("truncated.json")
+        truncated = (REPLIES_DIR / "truncated.json").read_text(encoding="utf-8")
+        self.assertIn('"stepInfo"', truncated)
+        trailing = (REPLIES_DIR / "trailing_garbage.json").read_text(encoding="utf-8")
+        document, end = json.JSONDecoder().raw_decode(trailing)
+        self.assertEqual(document["code"], 0)
+        self.assertEqual(trailing[end:].strip(), "garbage")
+        self.assertGreater(load_reply("out_of_range.json")["data"]["stepAll"], 2**64)
+        self.assertEqual(load_reply("wrong_types.json")["data"]["stepInfo"], "none")
+
+    def test_scenarios_load(self):
+        for scenario in (E2E_SCENARIO, DEMO_SCENARIO):
+            with self.subTest(scenario=scenario.name):
+                jobs = fake_api.load_scenario(scenario)
+                self.assertIn("206", jobs)
+        self.assertEqual(set(fake_api.load_scenario(DEMO_SCENARIO)), {"206"})
+        self.assertEqual(set(fake_api.load_scenario(E2E_SCENARIO)), {str(job) for job in range(206, 220)})
+
+
+class ApiClientMixin:
+    """HTTP helpers for tests that talk to a FakeServerProcess stored in cls.server."""
+
+    server: FakeServerProcess
+
+    def send(self, method: str, target: str, body: bytes | None = None, headers: dict | None = None):
+        """Send one request on a new connection and return (status, content type, body)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=5)
+        try:
+            all_headers = {"Host": self.server.host}
+            all_headers.update(headers or {})
+            connection.request(method, target, body=body, headers=all_headers)
+            response = connection.getresponse()
+            return response.status, response.getheader("Content-Type"), response.read()
+        finally:
+            connection.close()
+
+    def send_encoded(self, method: str, encoded: str):
+        """Send an encoded parameter string as GET query or POST form body."""
+        if method == "GET":
+            return self.send("GET", f"{fake_api.API_PATH}?{encoded}")
+        form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self.send("POST", fake_api.API_PATH, encoded.encode("ascii"), form_headers)
+
+    def build(self, job_id: str = "206", src_type: str = "2", method: str = "GET", **options) -> dict[str, str]:
+        """Return signed parameters for a check-info request. Other options go to signed_params."""
+        params = {"Action": fake_api.CHECK_INFO_ACTION, "Region": "ap-guangzhou", "jobId": job_id, "srcType": src_type}
+        params.update(options.pop("extra_params", {}))
+        secret_id = options.pop("secret_id", TEST_SECRET_ID)
+        secret_key = options.pop("secret_key", TEST_SECRET_KEY)
+        host = options.pop("host", self.server.host)
+        return fake_api.signed_params(method, host, fake_api.API_PATH, params, secret_id, secret_key, **options)
+
+    def call(self, params: dict[str, str], method: str = "GET"):
+        """Send correctly encoded params and return (status, content type, body)."""
+        return self.send_encoded(method, fake_api.encode_query(params))
+
+    def call_json(self, params: dict[str, str], method: str = "GET") -> dict:
+        status, _, body = self.call(params, method)
+        self.assertEqual(status, 200)
+        return json.loads(body)
+
+    def assert_api_error(self, reply: dict, code: int) -> None:
+        self.assertEqual(reply["code"], code, reply)
+        self.assertEqual(reply["codeDesc"], fake_api.CODE_DESCRIPTIONS[code])
+        self.assertTrue(reply["message"])
+
+    def request_log(self) -> list[dict]:
+        status, _, body = self.send("GET", fake_api.REQUESTS_PATH)
+        self.assertEqual(status, 200)
+        return json.loads(body)
+
+
+class ServerTest(ApiClientMixin, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = FakeServerProcess(credentials_environment())
+        cls.addClassCleanup(cls.server.close)
+
+    def test_signed_get_returns_reply(self):
+        status, content_type, body = self.call(self.build())
+        self.assertEqual(status, 200)
+        self.assertEqual(content_type, fake_api.JSON_CONTENT_TYPE)
+        self.assertEqual(body, (REPLIES_DIR / "seed_response.json").read_bytes())
+
+    def test_signed_post_returns_reply(self):
+        status, _, body = self.call(self.build(method="POST"), method="POST")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, (REPLIES_DIR / "seed_response.json").read_bytes())
+
+    def test_sha1_signature_accepted(self):
+        for signature_method in (None, "HmacSHA1"):
+            with self.subTest(signature_method=signature_method):
+                reply = self.call_json(self.build(signature_method=signature_method))
+                self.assertEqual(reply["code"], 0)
+
+    def test_wrong_key_rejected(self):
+        reply = self.call_json(self.build(secret_key="not-the-key"))
+        self.assert_api_error(reply, fake_api.AUTH_FAILURE)
+
+    def test_get_signature_on_post_rejected(self):
+        reply = self.call_json(self.build(method="GET"), method="POST")
+        self.assert_api_error(reply, fake_api.AUTH_FAILURE)
+
+    def test_host_without_port_rejected(self):
+        reply = self.call_json(self.build(host="127.0.0.1"))
+        self.assert_api_error(reply, fake_api.AUTH_FAILURE)
+
+    def test_lower_case_hex_rejected(self):
+        params = self.build()
+        encoded = fake_api.encode_query(params)
+        self.assertIn("%3D", encoded)  # every base64 HMAC-SHA256 signature ends with '='
+        status, _, body = self.send_encoded("GET", encoded.replace("%3D", "%3d"))
+        self.assertEqual(status, 200)
+        self.assert_api_error(json.loads(body), fake_api.AUTH_FAILURE)
+        # The encoding check runs before the nonce is recorded, so the correct
+        # encoding of the same parameters still passes.
+        self.assertEqual(self.call_json(params)["code"], 0)
+
+    def test_raw_plus_in_signature_rejected(self):
+        for _ in range(1000):
+            params = self.build()
+            if "+" in params["Signature"]:
+                break
+        else:
+            self.fail("no signature with '+' in 1000 attempts")
+        unsigned = {name: value for name, value in params.items() if name != "Signature"}
+        raw_signature = urllib.parse.quote(params["Signature"], safe="+")
+        encoded = f"{fake_api.encode_query(unsigned)}&Signature={raw_signature}"
+        status, _, body = self.send_encoded("GET", encoded)
+        self.assertEqual(status, 200)
+        self.assert_api_error(json.loads(body), fake_api.AUTH_FAILURE)
+        self.assertEqual(self.call_json(params)["code"], 0)
+
+    def test_raw_equals_sign_rejected(self):
+        params = self.build()
+        unsigned = {name: value for name, value in params.items() if name != "Signature"}
+        raw_signature = urllib.parse.quote(params["Signature"], safe="=")
+        encoded = f"{fake_api.encode_query(unsigned)}&Signature={raw_signature}"
+        _, _, body = self.send_encoded("GET", encoded)
+        self.assert_api_error(json.loads(body), fake_api.AUTH_FAILURE)
+
+    def test_replayed_nonce_rejected(self):
+        params = self.build()
+        self.assertEqual(self.call_json(params)["code"], 0)
+        self.assert_api_error(self.call_json(params), fake_api.REQUEST_REPLAYED)
+
+    def test_nonce_reuse_after_bad_signature(self):
+        nonce = 424242000 + os.getpid()
+        self.assert_api_error(self.call_json(self.build(nonce=nonce, secret_key="wrong")), fake_api.AUTH_FAILURE)
+        self.assert_api_error(self.call_json(self.build(nonce=nonce)), fake_api.REQUEST_REPLAYED)
+
+    def test_timestamp_skew(self):
+        now = int(time.time())
+        for offset in (-7300, 7300):
+            with self.subTest(offset=offset):
+                reply = self.call_json(self.build(timestamp=now + offset))
+                self.assert_api_error(reply, fake_api.REQUEST_REPLAYED)
+        for offset in (-7000, 7000):
+            with self.subTest(offset=offset):
+                self.assertEqual(self.call_json(self.build(timestamp=now + offset))["code"], 0)
+
+    def test_wrong_secret_id_rejected(self):
+        reply = self.call_json(self.build(secret_id="AKIDsomebodyElse"))
+        self.assert_api_error(reply, fake_api.SECRET_ID_NOT_FOUND)
+
+    def test_missing_common_params_rejected(self):
+        for name in fake_api.REQUIRED_COMMON_PARAMS:
+            with self.subTest(name=name):
+                params = self.build()
+                del params[name]
+                reply = self.call_json(params)
+                self.assert_api_error(reply, fake_api.INVALID_PARAMETER)
+                self.assertIn(name, reply["message"])
+
+    def test_invalid_nonce_rejected(self):
+        for nonce in ("0", "-5", "12a", str(2**64)):
+            with self.subTest(nonce=nonce):
+                params = self.build()
+                params["Nonce"] = nonce
+                self.assert_api_error(self.call_json(params), fake_api.INVALID_PARAMETER)
+
+    def test_invalid_timestamp_rejected(self):
+        params = self.build()
+        params["Timestamp"] = "1.5"
+        self.assert_api_error(self.call_json(params), fake_api.INVALID_PARAMETER)
+
+    def test_duplicate_param_rejected(self):
+        params = self.build()
+        encoded = fake_api.encode_query(params) + "&Region=ap-beijing"
+        _, _, body = self.send_encoded("GET", encoded)
+        self.assert_api_error(json.loads(body), fake_api.INVALID_PARAMETER)
+
+    def test_other_action_rejected(self):
+        params = self.build(extra_params={"Action": "GetCdbDataSyncTaskList"})
+        self.assert_api_error(self.call_json(params), fake_api.INVALID_PARAMETER)
+
+    def test_src_type_3_rejected(self):
+        reply = self.call_json(self.build(src_type="3"))
+        self.assert_api_error(reply, fake_api.ACTION_INVALID_PARAMETER)
+
+    def test_valid_src_types_accepted(self):
+        for src_type in ("1", "2", "10"):
+            with self.subTest(src_type=src_type):
+                self.assertEqual(self.call_json(self.build(src_type=src_type))["code"], 0)
+
+    def test_invalid_job_id_rejected(self):
+        for job_id in ("", "abc", "-206", "2.5"):
+            with self.subTest(job_id=job_id):
+                reply = self.call_json(self.build(job_id=job_id))
+                self.assert_api_error(reply, fake_api.ACTION_INVALID_PARAMETER)
+
+    def test_unknown_job_not_found(self):
+        reply = self.call_json(self.build(job_id="999"))
+        self.assertEqual(
+            reply, {"code": 9591, "message": "task not found", "codeDesc": "TaskNotExist", "data": []}
+        )
+
+    def test_job_212_bad_gateway(self):
+        status, content_type, body = self.call(self.build(job_id="212"))
+        self.assertEqual(status, 502)
+        self.assertEqual(content_type, "text/html")
+        self.assertEqual(body, b"<html>Bad Gateway</html>")
+
+    def test_every_job_served_as_configured(self):
+        scenario = json.loads(E2E_SCENARIO.read_text(encoding="utf-8"))
+        for job_id, job in scenario["jobs"].items():
+            with self.subTest(job_id=job_id):
+                if "body_file" in job:
+                    expected_body = (E2E_SCENARIO.parent / job["body_file"]).read_bytes()
+                else:
+                    expected_body = job["body"].encode("utf-8")
+                status, content_type, body = self.call(self.build(job_id=job_id))
+                self.assertEqual(status, job.get("status", 200))
+                self.assertEqual(content_type, job.get("content_type", fake_api.JSON_CONTENT_TYPE))
+                self.assertEqual(body, expected_body)
+
+    def test_post_needs_form_content_type(self):
+        body = fake_api.encode_query(self.build(method="POST")).encode("ascii")
+        _, _, reply = self.send("POST", fake_api.API_PATH, body, {"Content-Type": "application/json"})
+        self.assert_api_error(json.loads(reply), fake_api.INVALID_PARAMETER)
+
+    def test_form_content_type_with_charset_accepted(self):
+        body = fake_api.encode_query(self.build(method="POST")).encode("ascii")
+        headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+        _, _, reply = self.send("POST", fake_api.API_PATH, body, headers)
+        self.assertEqual(json.loads(reply)["code"], 0)
+
+    def test_request_log_redacts_signature(self):
+        self.assertEqual(self.send("POST", fake_api.RESET_PATH, b"")[0], 200)
+        good = self.build()
+        bad = self.build(secret_key="wrong")
+        self.call(good)
+        self.call(bad, method="POST")
+        status, _, raw_log = self.send("GET", fake_api.REQUESTS_PATH)
+        self.assertEqual(status, 200)
+        for signature in (good["Signature"], bad["Signature"]):
+            self.assertNotIn(signature.encode("ascii"), raw_log)
+            self.assertNotIn(fake_api.encode_component(signature).encode("ascii"), raw_log)
+        entries = json.loads(raw_log)
+        self.assertEqual(len(entries), 2)
+        first, second = entries
+        self.assertEqual((first["method"], first["code"], first["verified"]), ("GET", 0, True))
+        self.assertEqual((second["method"], second["code"], second["verified"]), ("POST", 4100, False))
+        for entry in entries:
+            self.assertEqual(entry["path"], fake_api.API_PATH)
+            self.assertEqual(entry["host"], self.server.host)
+            self.assertEqual(entry["params"]["Signature"], "<redacted>")
+            self.assertEqual(entry["params"]["jobId"], "206")
+
+    def test_request_log_of_unparsed_reply(self):
+        self.send("POST", fake_api.RESET_PATH, b"")
+        self.call(self.build(job_id="219"))
+        (entry,) = self.request_log()
+        self.assertIsNone(entry["code"])
+        self.assertTrue(entry["verified"])
+
+    def test_reset_clears_log(self):
+        self.call(self.build())
+        self.assertTrue(self.request_log())
+        self.assertEqual(self.send("POST", fake_api.RESET_PATH, b""), (200, fake_api.TEXT_CONTENT_TYPE, b"ok"))
+        self.assertEqual(self.request_log(), [])
+
+    def test_healthy(self):
+        self.assertEqual(self.send("GET", fake_api.HEALTHY_PATH), (200, fake_api.TEXT_CONTENT_TYPE, b"ok"))
+
+    def test_unknown_path_not_found(self):
+        for path in ("/", "/v2/other.php", "/v2/index.php/extra"):
+            with self.subTest(path=path):
+                status, content_type, _ = self.send("GET", path)
+                self.assertEqual(status, 404)
+                self.assertTrue(content_type.startswith("text/plain"))
+
+    def test_keep_alive_reuses_connection(self):
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=5)
+        try:
+            first_socket = None
+            for _ in range(3):
+                target = f"{fake_api.API_PATH}?{fake_api.encode_query(self.build())}"
+                connection.request("GET", target, headers={"Host": self.server.host})
+                response = connection.getresponse()
+                self.assertEqual(json.loads(response.read())["code"], 0)
+                self.assertIsNotNone(response.getheader("Content-Length"))
+                first_socket = first_socket or connection.sock
+                self.assertIs(connection.sock, first_socket)
+        finally:
+            connection.close()
+
+
+class SessionTokenTest(ApiClientMixin, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        environment = credentials_environment(TENCENTCLOUD_SESSION_TOKEN=TEST_SESSION_TOKEN)
+        cls.server = FakeServerProcess(environment, DEMO_SCENARIO)
+        cls.addClassCleanup(cls.server.close)
+
+    def test_matching_token_accepted(self):
+        self.assertEqual(self.call_json(self.build(token=TEST_SESSION_TOKEN))["code"], 0)
+
+    def test_missing_token_rejected(self):
+        self.assert_api_error(self.call_json(self.build()), fake_api.AUTH_FAILURE)
+
+    def test_wrong_token_rejected(self):
+        self.assert_api_error(self.call_json(self.build(token="other-token")), fake_api.AUTH_FAILURE)
+
+    def test_token_redacted_in_log(self):
+        self.send("POST", fake_api.RESET_PATH, b"")
+        self.call(self.build(token=TEST_SESSION_TOKEN))
+        status, _, raw_log = self.send("GET", fake_api.REQUESTS_PATH)
+        self.assertEqual(status, 200)
+        self.assertNotIn(TEST_SESSION_TOKEN.encode("ascii"), raw_log)
+        self.assertEqual(json.loads(raw_log)[0]["params"]["Token"], "<redacted>")
+
+
+class StartupTest(unittest.TestCase):
+    def run_fake(self, arguments: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess:
+        command = [sys.executable, str(FAKE_API_SCRIPT), *arguments]
+        return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=10)
+
+    def test_missing_credentials_exit_2(self):
+        result = self.run_fake(["--scenario", str(DEMO_SCENARIO)], server_environment())
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("TENCENTCLOUD_SECRET_ID", result.stderr)
+        self.assertIn("TENCENTCLOUD_SECRET_KEY", result.stderr)
+
+    def test_non_loopback_host_exit_2(self):
+        for host in ("0.0.0.0", "192.0.2.1", "example.com"):
+            with self.subTest(host=host):
+                result = self.run_fake(
+                    ["--host", host, "--scenario", str(DEMO_SCENARIO)], credentials_environment()
+                )
+                self.assertEqual(result.returncode, 2)
+                self.assertIn("--host", result.stderr)
+
+    def test_bad_scenarios_exit_2(self):
+        cases = {
+            "missing body file": ({"jobs": {"206": {"body_file": "no_such_reply.json"}}}, "no_such_reply.json"),
+            "fault key": ({"jobs": {"206": {"body": "{}", "fault": "reset"}}}, "fault"),
+            "unknown key": ({"jobs": {"206": {"body": "{}", "delay": 1}}}, "delay"),
+            "both bodies": ({"jobs": {"206": {"body": "{}", "body_file": "x.json"}}}, "exactly one"),
+            "job id not decimal": ({"jobs": {"job206": {"body": "{}"}}}, "job206"),
+            "bad status": ({"jobs": {"206": {"body": "{}", "status": 99}}}, "status"),
+            "no jobs key": ({"206": {"body": "{}"}}, "jobs"),
+        }
+        with tempfile.TemporaryDirectory(prefix="fake_api_test_") as directory:
+            for case, (document, expected_text) in cases.items():
+                with self.subTest(case=case):
+                    scenario = Path(directory) / "scenario.json"
+                    scenario.write_text(json.dumps(document), encoding="utf-8")
+                    result = self.run_fake(["--scenario", str(scenario)], credentials_environment())
+                    self.assertEqual(result.returncode, 2)
+                    self.assertIn(expected_text, result.stderr)
+            result = self.run_fake(["--scenario", f"{directory}/absent.json"], credentials_environment())
+            self.assertEqual(result.returncode, 2)
+            self.assertIn("absent.json", result.stderr)
+
+    def test_stop_signals_exit_0(self):
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(stop_signal=stop_signal.name):
+                server = FakeServerProcess(credentials_environment(), DEMO_SCENARIO)
+                try:
+                    expected_line = f"fake API listening on http://127.0.0.1:{server.port}/v2/index.php\n"
+                    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+                    while server.stdout_text() != expected_line and time.monotonic() < deadline:
+                        time.sleep(0.02)
+                    self.assertEqual(server.stdout_text(), expected_line)
+                    self.assertEqual(server.stop(stop_signal), 0)
+                    self.assertFalse(server.port_file.exists())
+                finally:
+                    server.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
