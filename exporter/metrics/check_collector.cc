@@ -1,0 +1,95 @@
+#include "exporter/metrics/check_collector.h"
+
+#include <exception>
+
+#include "exporter/util/log.h"
+
+namespace cdb_sync {
+namespace {
+
+// The full text of a failure, as compared between scrapes and logged.
+std::string DescribeFailure(const FetchResult& result) {
+  std::string text = result.error;
+  if (result.reply && result.reply->code != 0) {
+    text += " (" + result.reply->code_desc + "): " + result.reply->message;
+  }
+  return text;
+}
+
+}  // namespace
+
+CheckCollector::CheckCollector(std::vector<Job> jobs,
+                               const CheckInfoClient& client)
+    : jobs_(std::move(jobs)), client_(client) {}
+
+std::vector<JobResult> CheckCollector::FetchResults() const {
+  std::vector<FetchResult> fetched = client_.FetchAll(jobs_);
+  std::vector<JobResult> results;
+  results.reserve(jobs_.size());
+  for (std::size_t i = 0; i < jobs_.size(); ++i) {
+    results.push_back({jobs_[i], std::move(fetched[i])});
+  }
+  return results;
+}
+
+std::vector<prometheus::MetricFamily> CheckCollector::Collect() const {
+  try {
+    std::vector<JobResult> results = FetchResults();
+    LogChanges(results);
+    return BuildCheckFamilies(results);
+  } catch (const std::exception& error) {
+    // Only allocation failures reach this point; report every job as down
+    // rather than let the exception end the scrape.
+    log::Error("collecting the check series failed", {{"error", error.what()}});
+    std::vector<JobResult> results;
+    for (const Job& job : jobs_) {
+      FetchResult failed;
+      failed.outcome = FetchOutcome::kInternalError;
+      results.push_back({job, std::move(failed)});
+    }
+    return BuildCheckFamilies(results);
+  }
+}
+
+void CheckCollector::LogChanges(const std::vector<JobResult>& results) const {
+  MutexLock lock(mutex_);
+  for (const JobResult& entry : results) {
+    const auto key = std::make_pair(entry.job.job_id,
+                                    static_cast<int>(entry.job.src_type));
+    const std::string job_id = std::to_string(entry.job.job_id);
+    const std::string src_type = SrcTypeLabel(entry.job.src_type);
+    const FetchResult& result = entry.result;
+
+    if (result.outcome == FetchOutcome::kSuccess) {
+      if (last_errors_.erase(key) > 0) {
+        log::Info("API call for job succeeded again",
+                  {{"job_id", job_id}, {"src_type", src_type}});
+      }
+      continue;
+    }
+
+    std::string failure = DescribeFailure(result);
+    auto [position, inserted] = last_errors_.try_emplace(key, failure);
+    if (!inserted && position->second == failure) {
+      log::Debug("API call for job still failing",
+                 {{"job_id", job_id}, {"src_type", src_type}});
+      continue;
+    }
+    position->second = failure;
+
+    const std::string code =
+        result.reply ? std::to_string(result.reply->code) : "";
+    const std::string status = std::to_string(result.http_status);
+    log::Warn("API call for job failed",
+              {{"job_id", job_id},
+               {"src_type", src_type},
+               {"outcome", FetchOutcomeName(result.outcome)},
+               {"http_status", status},
+               {"code", code},
+               {"code_desc", result.reply ? result.reply->code_desc : ""},
+               {"api_message", result.reply ? result.reply->message : ""},
+               {"error", result.error}});
+  }
+}
+
+}  // namespace cdb_sync

@@ -1,0 +1,53 @@
+// The scrape-driven collector of the check series.
+#ifndef CDB_SYNC_EXPORTER_METRICS_CHECK_COLLECTOR_H_
+#define CDB_SYNC_EXPORTER_METRICS_CHECK_COLLECTOR_H_
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "exporter/api/check_info_client.h"
+#include "exporter/metrics/families.h"
+#include "exporter/model/job.h"
+#include "exporter/util/mutex.h"
+
+namespace cdb_sync {
+
+// CheckCollector calls the API for every configured job on each Collect()
+// and turns the replies into families. It logs a job's failure when it
+// starts or changes and again when the job recovers, not on every scrape.
+//
+// Thread-safe: concurrent scrapes each make their own calls. The client
+// must outlive the collector.
+class CheckCollector : public prometheus::Collectable {
+ public:
+  CheckCollector(std::vector<Job> jobs, const CheckInfoClient& client);
+
+  // Never throws: an unexpected failure becomes that job's error.
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+  // Fetches every job and returns the results; Collect() builds the
+  // families from these.
+  std::vector<JobResult> FetchResults() const;
+
+  const std::vector<Job>& jobs() const { return jobs_; }
+
+ private:
+  void LogChanges(const std::vector<JobResult>& results) const;
+
+  const std::vector<Job> jobs_;
+  const CheckInfoClient& client_;
+
+  mutable Mutex mutex_;
+  // The last logged error per job (job_id, src_type); absent when healthy.
+  mutable std::map<std::pair<int64_t, int>, std::string> last_errors_
+      GUARDED_BY(mutex_);
+};
+
+}  // namespace cdb_sync
+
+#endif  // CDB_SYNC_EXPORTER_METRICS_CHECK_COLLECTOR_H_

@@ -1,0 +1,164 @@
+#include "exporter/metrics/families.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace cdb_sync {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+constexpr StepState kStepStates[] = {StepState::kSuccess, StepState::kFailed,
+                                     StepState::kPending, StepState::kUnknown};
+
+MetricFamily Gauge(std::string name, std::string help) {
+  MetricFamily family;
+  family.name = std::move(name);
+  family.help = std::move(help);
+  family.type = MetricType::Gauge;
+  return family;
+}
+
+// Adds a sample with the job's labels followed by `extra` labels.
+void AddSample(MetricFamily& family, const Job& job, double value,
+               std::vector<ClientMetric::Label> extra = {}) {
+  ClientMetric metric;
+  metric.label.reserve(2 + extra.size());
+  metric.label.push_back({"job_id", std::to_string(job.job_id)});
+  metric.label.push_back({"src_type", SrcTypeLabel(job.src_type)});
+  for (auto& label : extra) metric.label.push_back(std::move(label));
+  metric.gauge.value = value;
+  family.metric.push_back(std::move(metric));
+}
+
+void AddIfPresent(MetricFamily& family, const Job& job,
+                  const std::optional<int64_t>& value) {
+  if (value) AddSample(family, job, static_cast<double>(*value));
+}
+
+}  // namespace
+
+std::string_view StepStateName(StepState state) {
+  switch (state) {
+    case StepState::kSuccess:
+      return "success";
+    case StepState::kFailed:
+      return "failed";
+    case StepState::kPending:
+      return "pending";
+    case StepState::kUnknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+std::vector<MetricFamily> BuildCheckFamilies(
+    std::span<const JobResult> results) {
+  MetricFamily up = Gauge(
+      "cdb_sync_check_up",
+      "1 if the last API call for the job returned a readable reply with code "
+      "0, else 0.");
+  MetricFamily outcome = Gauge(
+      "cdb_sync_check_outcome",
+      "Outcome of the last API call for the job, as the outcome label; the "
+      "value is always 1.");
+  MetricFamily api_code = Gauge(
+      "cdb_sync_check_api_code",
+      "The code field of the API reply: 0 on success, e.g. 4100 for an "
+      "authentication failure or 9591 for a task that does not exist.");
+  MetricFamily current_step = Gauge(
+      "cdb_sync_check_current_step",
+      "The step the check is at (stepNow), counted from 1.");
+  MetricFamily steps = Gauge("cdb_sync_check_steps",
+                             "Number of steps the check runs (stepAll).");
+  MetricFamily error_code =
+      Gauge("cdb_sync_check_errno",
+            "The check's errno: 0 while no error occurred, else the error "
+            "code.");
+  MetricFamily finished =
+      Gauge("cdb_sync_check_finished",
+            "1 if the check has finished (check_finished), else 0. A "
+            "finished check with errno 0 passed.");
+  MetricFamily step_errno = Gauge(
+      "cdb_sync_check_step_errno",
+      "Raw errno of each check step: 0 passed, -1 failed, -2 not checked "
+      "yet. step is the 1-based position in stepInfo.");
+  MetricFamily step_status = Gauge(
+      "cdb_sync_check_step_status",
+      "State of each check step: for every step, exactly one of the status "
+      "values success, failed, pending and unknown is 1.");
+  MetricFamily info = Gauge(
+      "cdb_sync_check_info",
+      "The check's current step comment and error message as labels; the "
+      "value is always 1.");
+  MetricFamily duration =
+      Gauge("cdb_sync_check_scrape_duration_seconds",
+            "Time the API call for the job took during this scrape, in "
+            "seconds.");
+
+  for (const JobResult& entry : results) {
+    const Job& job = entry.job;
+    const FetchResult& result = entry.result;
+
+    AddSample(up, job, result.outcome == FetchOutcome::kSuccess ? 1 : 0);
+    AddSample(outcome, job, 1,
+              {{"outcome", std::string(FetchOutcomeName(result.outcome))}});
+    AddSample(duration, job, result.duration_seconds);
+    if (!result.reply) continue;
+
+    const CheckInfoReply& reply = *result.reply;
+    AddSample(api_code, job, static_cast<double>(reply.code));
+    // A reply with a non-zero code describes no check, whatever its data.
+    if (reply.code != 0 || !reply.data) continue;
+
+    const CheckInfo& data = *reply.data;
+    AddIfPresent(current_step, job, data.step_now);
+    AddIfPresent(steps, job, data.step_all);
+    AddIfPresent(error_code, job, data.error_code);
+    AddIfPresent(finished, job, data.check_finished);
+    AddSample(info, job, 1,
+              {{"step_comment", data.step_comment},
+               {"error", data.error_message}});
+
+    for (std::size_t i = 0; i < data.steps.size(); ++i) {
+      const CheckStep& step = data.steps[i];
+      const std::string position = std::to_string(i + 1);
+      AddSample(step_errno, job, static_cast<double>(step.error_code),
+                {{"step", position}, {"step_name", step.name}});
+      const StepState state = StepStateFromCode(step.error_code);
+      for (StepState candidate : kStepStates) {
+        AddSample(step_status, job, candidate == state ? 1 : 0,
+                  {{"step", position},
+                   {"step_name", step.name},
+                   {"status", std::string(StepStateName(candidate))}});
+      }
+    }
+  }
+
+  std::vector<MetricFamily> families;
+  for (MetricFamily* family :
+       {&up, &outcome, &api_code, &current_step, &steps, &error_code,
+        &finished, &step_errno, &step_status, &info, &duration}) {
+    if (!family->metric.empty()) families.push_back(std::move(*family));
+  }
+  return families;
+}
+
+MetricFamily BuildInfoFamily(std::string_view version,
+                             std::string_view revision) {
+  MetricFamily family =
+      Gauge("cdb_sync_exporter_build_info",
+            "The exporter's version and the git revision it was built from; "
+            "the value is always 1.");
+  ClientMetric metric;
+  metric.label.push_back({"version", std::string(version)});
+  metric.label.push_back({"revision", std::string(revision)});
+  metric.gauge.value = 1;
+  family.metric.push_back(std::move(metric));
+  return family;
+}
+
+}  // namespace cdb_sync

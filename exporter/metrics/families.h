@@ -1,0 +1,39 @@
+// Pure functions from fetch results to Prometheus metric families.
+#ifndef CDB_SYNC_EXPORTER_METRICS_FAMILIES_H_
+#define CDB_SYNC_EXPORTER_METRICS_FAMILIES_H_
+
+#include <prometheus/metric_family.h>
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "exporter/model/check_info.h"
+#include "exporter/model/job.h"
+
+namespace cdb_sync {
+
+// One job and the result of this scrape's call for it.
+struct JobResult {
+  Job job;
+  FetchResult result;
+};
+
+// Returns the label value of a step state: success, failed, pending or
+// unknown (an errno other than 0, -1 and -2).
+std::string_view StepStateName(StepState state);
+
+// Builds the cdb_sync_check_* families for `results`, in a fixed order.
+// Every series carries job_id and src_type. A family with no series is left
+// out. Series exist only for what this scrape fetched, so nothing stale
+// survives a failed call or a step that disappeared.
+std::vector<prometheus::MetricFamily> BuildCheckFamilies(
+    std::span<const JobResult> results);
+
+// Builds cdb_sync_exporter_build_info{version, revision} 1.
+prometheus::MetricFamily BuildInfoFamily(std::string_view version,
+                                         std::string_view revision);
+
+}  // namespace cdb_sync
+
+#endif  // CDB_SYNC_EXPORTER_METRICS_FAMILIES_H_

@@ -1,0 +1,168 @@
+#include "exporter/web/server.h"
+
+#include <httplib.h>
+#include <prometheus/text_serializer.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <sstream>
+
+#include "exporter/util/log.h"
+
+namespace cdb_sync {
+namespace {
+
+constexpr char kExpositionContentType[] =
+    "text/plain; version=0.0.4; charset=utf-8";
+
+// cpp-httplib takes route patterns as regular expressions.
+std::string EscapeRegex(std::string_view text) {
+  std::string escaped;
+  for (char c : text) {
+    if (std::strchr("\\^$.|?*+()[]{}", c) != nullptr) escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  return escaped;
+}
+
+}  // namespace
+
+std::string EscapeHtml(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        escaped.append("&amp;");
+        break;
+      case '<':
+        escaped.append("&lt;");
+        break;
+      case '>':
+        escaped.append("&gt;");
+        break;
+      case '"':
+        escaped.append("&quot;");
+        break;
+      case '\'':
+        escaped.append("&#39;");
+        break;
+      default:
+        escaped.push_back(c);
+    }
+  }
+  return escaped;
+}
+
+WebServer::WebServer(WebOptions options,
+                     std::vector<const prometheus::Collectable*> collectables,
+                     std::vector<Job> jobs)
+    : options_(std::move(options)),
+      collectables_(std::move(collectables)),
+      jobs_(std::move(jobs)),
+      server_(std::make_unique<httplib::Server>()) {
+  RegisterRoutes();
+}
+
+WebServer::~WebServer() = default;
+
+std::string WebServer::RenderMetrics() const {
+  std::vector<prometheus::MetricFamily> families;
+  for (const prometheus::Collectable* collectable : collectables_) {
+    std::vector<prometheus::MetricFamily> collected = collectable->Collect();
+    families.insert(families.end(),
+                    std::make_move_iterator(collected.begin()),
+                    std::make_move_iterator(collected.end()));
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return std::move(out).str();
+}
+
+std::string WebServer::RenderLandingPage() const {
+  const std::string metrics = EscapeHtml(options_.telemetry_path);
+  std::string page =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
+      "<title>cdb-sync-exporter</title></head>\n<body>\n"
+      "<h1>cdb-sync-exporter</h1>\n<p>Version " +
+      EscapeHtml(options_.version) + "</p>\n<p><a href=\"" + metrics +
+      "\">Metrics</a></p>\n<h2>Configured jobs</h2>\n<table>\n"
+      "<tr><th>job_id</th><th>src_type</th></tr>\n";
+  for (const Job& job : jobs_) {
+    page += "<tr><td>" + std::to_string(job.job_id) + "</td><td>" +
+            SrcTypeLabel(job.src_type) + "</td></tr>\n";
+  }
+  page += "</table>\n</body>\n</html>\n";
+  return page;
+}
+
+void WebServer::RegisterRoutes() {
+  server_->Get(EscapeRegex(options_.telemetry_path),
+               [this](const httplib::Request&, httplib::Response& response) {
+                 response.set_content(RenderMetrics(), kExpositionContentType);
+               });
+  if (options_.telemetry_path != "/") {
+    server_->Get("/", [this](const httplib::Request&,
+                             httplib::Response& response) {
+      response.set_content(RenderLandingPage(), "text/html; charset=utf-8");
+    });
+  }
+  server_->Get("/-/healthy",
+               [](const httplib::Request&, httplib::Response& response) {
+                 response.set_content("OK\n", "text/plain; charset=utf-8");
+               });
+
+  server_->set_exception_handler([](const httplib::Request& request,
+                                    httplib::Response& response,
+                                    std::exception_ptr exception) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(exception);
+    } catch (const std::exception& error) {
+      what = error.what();
+    } catch (...) {
+    }
+    log::Error("request handler failed",
+               {{"path", request.path}, {"error", what}});
+    response.status = 500;
+    response.set_content("internal error; see the exporter's log\n",
+                         "text/plain; charset=utf-8");
+  });
+  server_->set_error_handler([](const httplib::Request&,
+                                httplib::Response& response) {
+    if (response.body.empty()) {
+      response.set_content(
+          "HTTP status " + std::to_string(response.status) + "\n",
+          "text/plain; charset=utf-8");
+    }
+  });
+}
+
+Expected<int> WebServer::Bind() {
+  const ListenAddress& address = options_.listen_address;
+  const std::string shown = address.host + ":" + std::to_string(address.port);
+  errno = 0;
+  int port = address.port;
+  bool bound = false;
+  if (address.port == 0) {
+    port = server_->bind_to_any_port(address.host);
+    bound = port > 0;
+  } else {
+    bound = server_->bind_to_port(address.host, address.port);
+  }
+  if (!bound) {
+    const int saved_errno = errno;
+    std::string reason = saved_errno != 0 ? std::strerror(saved_errno)
+                                          : "bind failed";
+    return Error{"cannot listen on " + shown + ": " + reason +
+                 "; choose another address with --web-listen-address"};
+  }
+  return port;
+}
+
+bool WebServer::Serve() { return server_->listen_after_bind(); }
+
+void WebServer::Stop() { server_->stop(); }
+
+}  // namespace cdb_sync

@@ -1,0 +1,170 @@
+#include "exporter/config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace cdb_sync {
+namespace {
+
+Config ParseOk(std::string_view yaml) {
+  Expected<Config> config = ParseConfig(yaml, "test.yml");
+  EXPECT_TRUE(config.ok()) << config.error();
+  return config.ok() ? config.value() : Config();
+}
+
+std::string ParseError(std::string_view yaml) {
+  Expected<Config> config = ParseConfig(yaml, "test.yml");
+  EXPECT_FALSE(config.ok()) << "accepted:\n" << yaml;
+  return config.error();
+}
+
+TEST(ConfigTest, FullExample) {
+  const Config config = ParseOk(R"(
+api:
+  endpoint: https://cdb.api.qcloud.com/v2/index.php
+  region: ap-guangzhou
+  signature_method: HmacSHA1
+  http_method: POST
+  timeout: 3s
+  connect_timeout: 500ms
+  max_concurrency: 4
+jobs:
+  - job_id: 206
+    src_type: 2
+  - job_id: 207
+    src_type: 10
+)");
+  EXPECT_EQ(config.api.endpoint.url, "https://cdb.api.qcloud.com/v2/index.php");
+  EXPECT_EQ(config.api.endpoint.scheme, "https");
+  EXPECT_EQ(config.api.endpoint.host, "cdb.api.qcloud.com");
+  EXPECT_EQ(config.api.endpoint.path, "/v2/index.php");
+  EXPECT_EQ(config.api.region, "ap-guangzhou");
+  EXPECT_EQ(config.api.signature_method, SignatureMethod::kHmacSha1);
+  EXPECT_EQ(config.api.http_method, HttpMethod::kPost);
+  EXPECT_EQ(config.api.timeout, std::chrono::seconds(3));
+  EXPECT_EQ(config.api.connect_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(config.api.max_concurrency, 4);
+  ASSERT_EQ(config.jobs.size(), 2u);
+  EXPECT_EQ(config.jobs[0], (Job{206, SrcType::kPublicNetwork}));
+  EXPECT_EQ(config.jobs[1], (Job{207, SrcType::kDisasterRecovery}));
+}
+
+TEST(ConfigTest, Defaults) {
+  const Config config = ParseOk(
+      "api: {region: ap-shanghai}\njobs: [{job_id: 1, src_type: 1}]\n");
+  EXPECT_EQ(config.api.endpoint.url, kDefaultEndpoint);
+  EXPECT_EQ(config.api.endpoint.host, "cdb.api.qcloud.com");
+  EXPECT_EQ(config.api.signature_method, SignatureMethod::kHmacSha256);
+  EXPECT_EQ(config.api.http_method, HttpMethod::kGet);
+  EXPECT_EQ(config.api.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(config.api.connect_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(config.api.max_concurrency, 16);
+}
+
+TEST(ConfigTest, EndpointPortIsPartOfSignedHost) {
+  const Config config = ParseOk(
+      "api: {region: r, endpoint: 'http://127.0.0.1:8080/v2/index.php'}\n"
+      "jobs: [{job_id: 1, src_type: 1}]\n");
+  EXPECT_EQ(config.api.endpoint.host, "127.0.0.1:8080");
+  EXPECT_EQ(config.api.endpoint.path, "/v2/index.php");
+}
+
+TEST(ConfigTest, ShortTimeoutCapsDefaultConnectTimeout) {
+  const Config config = ParseOk(
+      "api: {region: r, timeout: 1s}\njobs: [{job_id: 1, src_type: 1}]\n");
+  EXPECT_EQ(config.api.connect_timeout, std::chrono::seconds(1));
+}
+
+TEST(ConfigTest, ErrorsNameKeyAndValue) {
+  struct Case {
+    const char* yaml;
+    std::vector<const char*> expected;
+  };
+  const Case cases[] = {
+      {"api: {region: r}\njobs: [{job_id: 1, src_type: 3}]\n",
+       {"test.yml:2:", "jobs[0].src_type", "invalid value 3", "1", "2", "10"}},
+      {"api: {region: r, regoin: x}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.regoin", "unknown key"}},
+      {"api: {}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.region", "missing"}},
+      {"jobs: [{job_id: 1, src_type: 1}]\n", {"api", "missing"}},
+      {"api: {region: r}\n", {"jobs", "missing"}},
+      {"api: {region: r}\njobs: []\n", {"jobs", "empty"}},
+      {"api: {region: r}\njobs: [{job_id: 1, src_type: 2}, "
+       "{job_id: 1, src_type: 2}]\n",
+       {"jobs[1]", "duplicate job", "job_id 1"}},
+      {"api: {region: r}\njobs: [{job_id: abc, src_type: 2}]\n",
+       {"jobs[0].job_id", "\"abc\"", "integer"}},
+      {"api: {region: r}\njobs: [{job_id: -5, src_type: 2}]\n",
+       {"jobs[0].job_id", "-5", "positive"}},
+      {"api: {region: r}\njobs: [{job_id: 1}]\n", {"jobs[0].src_type"}},
+      {"api: {region: r}\njobs: [{src_type: 1}]\n", {"jobs[0].job_id"}},
+      {"api: {region: r}\njobs: [{job_id: 1, src_type: 1, name: x}]\n",
+       {"jobs[0].name", "unknown key"}},
+      {"api: {region: r, timeout: 5}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.timeout", "\"5\"", "5s"}},
+      {"api: {region: r, timeout: 0s}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.timeout", "positive"}},
+      {"api: {region: r, timeout: 1s, connect_timeout: 2s}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.connect_timeout", "api.timeout"}},
+      {"api: {region: r, signature_method: sha1}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.signature_method", "\"sha1\"", "HmacSHA256"}},
+      {"api: {region: r, http_method: PUT}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.http_method", "\"PUT\""}},
+      {"api: {region: r, endpoint: 'ftp://x/y'}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.endpoint", "https or http"}},
+      {"api: {region: r, endpoint: 'https://h/p?a=b'}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.endpoint", "query"}},
+      {"api: {region: r, endpoint: 'https://u:p@h/p'}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.endpoint", "password"}},
+      {"api: {region: r, max_concurrency: 0}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.max_concurrency", "invalid value 0"}},
+      {"api: {region: [a]}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.region", "single value"}},
+      {"api: {region: r}\napi: {region: s}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api", "duplicate key"}},
+      {"api: {region: r}\njobs: {job_id: 1}\n", {"jobs", "list"}},
+      {"", {"empty"}},
+      {"api: [\n", {"invalid YAML"}},
+      {"- a\n- b\n", {"mapping"}},
+  };
+  for (const Case& test : cases) {
+    const std::string error = ParseError(test.yaml);
+    for (const char* part : test.expected) {
+      EXPECT_NE(error.find(part), std::string::npos)
+          << "error \"" << error << "\" lacks \"" << part << "\" for:\n"
+          << test.yaml;
+    }
+  }
+}
+
+TEST(ConfigTest, MissingFileNamesPathAndFlag) {
+  Expected<Config> config = LoadConfigFile("/nonexistent/cdb.yml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().find("/nonexistent/cdb.yml"), std::string::npos);
+  EXPECT_NE(config.error().find("--config-file"), std::string::npos);
+}
+
+TEST(DurationTest, Units) {
+  EXPECT_EQ(ParseDuration("500ms"), std::chrono::milliseconds(500));
+  EXPECT_EQ(ParseDuration("5s"), std::chrono::seconds(5));
+  EXPECT_EQ(ParseDuration("2m"), std::chrono::minutes(2));
+  EXPECT_EQ(ParseDuration("1h"), std::chrono::hours(1));
+  EXPECT_EQ(ParseDuration("1m30s"), std::chrono::seconds(90));
+  EXPECT_EQ(ParseDuration("0s"), std::chrono::milliseconds(0));
+}
+
+TEST(DurationTest, RejectsMalformed) {
+  for (const char* text : {"", "5", "s", "5 s", "-1s", "1.5s", "5sec", "1d",
+                           "99999999999999999999h", "5s5"}) {
+    EXPECT_FALSE(ParseDuration(text).has_value()) << text;
+  }
+}
+
+}  // namespace
+}  // namespace cdb_sync

@@ -1,0 +1,75 @@
+#include "exporter/api/credentials.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace cdb_sync {
+namespace {
+
+auto Environment(std::map<std::string, std::string> values) {
+  return [values](std::string_view name) -> std::optional<std::string> {
+    auto found = values.find(std::string(name));
+    if (found == values.end()) return std::nullopt;
+    return found->second;
+  };
+}
+
+TEST(CredentialsTest, ReadsIdKeyAndToken) {
+  Expected<Credentials> credentials =
+      CredentialsFromEnvironment(Environment({
+          {"TENCENTCLOUD_SECRET_ID", "AKIDexample123"},
+          {"TENCENTCLOUD_SECRET_KEY", "key"},
+          {"TENCENTCLOUD_SESSION_TOKEN", "token"},
+      }));
+  ASSERT_TRUE(credentials.ok()) << credentials.error();
+  EXPECT_EQ(credentials.value().secret_id, "AKIDexample123");
+  EXPECT_EQ(credentials.value().secret_key, "key");
+  EXPECT_EQ(credentials.value().session_token, "token");
+}
+
+TEST(CredentialsTest, TokenIsOptional) {
+  Expected<Credentials> credentials = CredentialsFromEnvironment(
+      Environment({{"TENCENTCLOUD_SECRET_ID", "id"},
+                   {"TENCENTCLOUD_SECRET_KEY", "key"}}));
+  ASSERT_TRUE(credentials.ok()) << credentials.error();
+  EXPECT_EQ(credentials.value().session_token, "");
+}
+
+TEST(CredentialsTest, MissingKeyNamesVariable) {
+  Expected<Credentials> credentials = CredentialsFromEnvironment(
+      Environment({{"TENCENTCLOUD_SECRET_ID", "id"}}));
+  ASSERT_FALSE(credentials.ok());
+  EXPECT_NE(credentials.error().find("TENCENTCLOUD_SECRET_KEY"),
+            std::string::npos);
+}
+
+TEST(CredentialsTest, EmptyIdIsMissing) {
+  Expected<Credentials> credentials = CredentialsFromEnvironment(
+      Environment({{"TENCENTCLOUD_SECRET_ID", ""},
+                   {"TENCENTCLOUD_SECRET_KEY", "key"}}));
+  ASSERT_FALSE(credentials.ok());
+  EXPECT_NE(credentials.error().find("TENCENTCLOUD_SECRET_ID"),
+            std::string::npos);
+}
+
+TEST(CredentialsTest, TrailingNewlineRejectedWithoutEchoingValue) {
+  Expected<Credentials> credentials = CredentialsFromEnvironment(
+      Environment({{"TENCENTCLOUD_SECRET_ID", "id"},
+                   {"TENCENTCLOUD_SECRET_KEY", "topsecret\n"}}));
+  ASSERT_FALSE(credentials.ok());
+  EXPECT_NE(credentials.error().find("trailing newline"), std::string::npos);
+  EXPECT_EQ(credentials.error().find("topsecret"), std::string::npos);
+}
+
+TEST(CredentialsTest, MaskedSecretId) {
+  Credentials credentials;
+  credentials.secret_id = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA";
+  EXPECT_EQ(credentials.MaskedSecretId(),
+            "AKID*****************************ESA");
+  credentials.secret_id = "short";
+  EXPECT_EQ(credentials.MaskedSecretId(), "*****");
+}
+
+}  // namespace
+}  // namespace cdb_sync
