@@ -2,7 +2,6 @@
 // Tencent Cloud databases (GetCdbDataSyncTaskCheckInfo).
 #include <curl/curl.h>
 #include <gflags/gflags.h>
-
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,7 +87,8 @@ int Run() {
 
   Expected<Config> config = LoadConfigFile(FLAGS_config_file);
   if (!config.ok()) return Fail(config.error());
-  Expected<Credentials> credentials = CredentialsFromEnvironment(GetEnvironment);
+  Expected<Credentials> credentials =
+      CredentialsFromEnvironment(GetEnvironment);
   if (!credentials.ok()) return Fail(credentials.error());
 
   // Block the stop signals before any thread starts, so every thread
@@ -111,8 +111,7 @@ int Run() {
   if (!transport.ok()) return Fail(transport.error());
 
   const Config& settings = config.value();
-  CheckInfoClient client(settings.api, credentials.value(),
-                         *transport.value());
+  CheckInfoClient client(settings.api, credentials.value(), *transport.value());
   CheckCollector collector(settings.jobs, client);
   StaticCollectable build_info({BuildInfoFamily(kVersion, kRevision)});
 
@@ -132,7 +131,7 @@ int Run() {
   });
 
   const std::string listening =
-      address.value().host + ":" + std::to_string(port.value());
+      FormatHostPort(address.value().host, port.value());
   log::Info("cdb_sync_exporter started",
             {{"version", kVersion},
              {"revision", kRevision},

@@ -39,7 +39,8 @@ HttpRequest CheckInfoClient::BuildRequest(const Job& job) const {
       {"Nonce", std::to_string(nonce_source_())},
       {"Region", api_.region},
       {"SecretId", credentials_.secret_id},
-      {"SignatureMethod", std::string(SignatureMethodName(api_.signature_method))},
+      {"SignatureMethod",
+       std::string(SignatureMethodName(api_.signature_method))},
       {"Timestamp", std::to_string(clock_())},
       {"jobId", std::to_string(job.job_id)},
       {"srcType", SrcTypeLabel(job.src_type)},
@@ -94,8 +95,8 @@ FetchResult CheckInfoClient::InterpretResponse(const HttpResponse& response) {
 
   if (response.status != 200) {
     result.outcome = FetchOutcome::kHttpError;
-    result.error = "HTTP status " + std::to_string(response.status) +
-                   "; expected 200";
+    result.error =
+        "HTTP status " + std::to_string(response.status) + "; expected 200";
     return result;
   }
 

@@ -51,10 +51,10 @@ Expected<Credentials> CredentialsFromEnvironment(
 
   if (std::optional<std::string> token = getenv(kSessionTokenVariable)) {
     if (HasControlOrSpace(*token)) {
-      return Error{"invalid credentials: " +
-                   std::string(kSessionTokenVariable) +
-                   " contains a space or control character; check for a "
-                   "trailing newline"};
+      return Error{
+          "invalid credentials: " + std::string(kSessionTokenVariable) +
+          " contains a space or control character; check for a "
+          "trailing newline"};
     }
     credentials.session_token = std::move(*token);
   }

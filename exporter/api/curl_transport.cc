@@ -146,9 +146,9 @@ std::future<HttpResponse> CurlTransport::Send(HttpRequest request) {
     curl_multi_wakeup(multi_);
     return future;
   } catch (const std::exception& error) {
-    return ReadyResponse(TransportError::kInternal,
-                         std::string("cannot queue the request: ") +
-                             error.what());
+    return ReadyResponse(
+        TransportError::kInternal,
+        std::string("cannot queue the request: ") + error.what());
   }
 }
 
@@ -232,17 +232,20 @@ void CurlTransport::StartTransfer(std::unique_ptr<Transfer> transfer) {
   transfer->easy = easy;
   const HttpRequest& request = transfer->request;
 
-  // Build the header list; a null return means out of memory.
+  // Build the header list. curl_slist_append returns the list's head, or
+  // null when out of memory, leaving the list as it was.
   bool headers_ok = true;
   for (const std::string& header : request.headers) {
-    curl_slist* appended = curl_slist_append(transfer->headers.get(),
-                                             header.c_str());
-    if (appended == nullptr) {
+    curl_slist* head =
+        curl_slist_append(transfer->headers.get(), header.c_str());
+    if (head == nullptr) {
       headers_ok = false;
       break;
     }
-    transfer->headers.release();
-    transfer->headers.reset(appended);
+    if (head != transfer->headers.get()) {
+      // Only the first append starts a new list; later ones return it.
+      transfer->headers.reset(head);
+    }
   }
 
   CURLcode code = headers_ok ? CURLE_OK : CURLE_OUT_OF_MEMORY;
@@ -280,9 +283,9 @@ void CurlTransport::StartTransfer(std::unique_ptr<Transfer> transfer) {
   }
   if (code != CURLE_OK) {
     idle_handles_.push_back(easy);
-    transfer->Fail(TransportError::kInternal,
-                   std::string("cannot set up the request: ") +
-                       curl_easy_strerror(code));
+    transfer->Fail(
+        TransportError::kInternal,
+        std::string("cannot set up the request: ") + curl_easy_strerror(code));
     return;
   }
 

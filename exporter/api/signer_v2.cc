@@ -11,8 +11,7 @@ namespace {
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-         c == '~';
+         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
 }
 
 std::string NameForSigning(std::string_view name) {
@@ -33,10 +32,9 @@ std::vector<std::size_t> SigningOrder(const ApiParams& params,
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   // std::string compares with char_traits<char>::compare, which is memcmp
   // order: byte order, so upper-case names sort before lower-case ones.
-  std::stable_sort(order.begin(), order.end(),
-                   [&names](std::size_t a, std::size_t b) {
-                     return names[a] < names[b];
-                   });
+  std::stable_sort(
+      order.begin(), order.end(),
+      [&names](std::size_t a, std::size_t b) { return names[a] < names[b]; });
   return order;
 }
 
@@ -87,10 +85,10 @@ std::string ComputeSignature(std::string_view string_to_sign,
       method == SignatureMethod::kHmacSha256 ? EVP_sha256() : EVP_sha1();
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_length = 0;
-  const unsigned char* result = HMAC(
-      digest, secret_key.data(), static_cast<int>(secret_key.size()),
-      reinterpret_cast<const unsigned char*>(string_to_sign.data()),
-      string_to_sign.size(), mac, &mac_length);
+  const unsigned char* result =
+      HMAC(digest, secret_key.data(), static_cast<int>(secret_key.size()),
+           reinterpret_cast<const unsigned char*>(string_to_sign.data()),
+           string_to_sign.size(), mac, &mac_length);
   if (result == nullptr) {
     // HMAC fails only when OpenSSL cannot allocate or lacks the digest.
     throw std::runtime_error("OpenSSL HMAC failed");

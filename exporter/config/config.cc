@@ -104,12 +104,11 @@ Endpoint ParseEndpoint(const ConfigReader& reader, const YAML::Node& node) {
   constexpr std::string_view kKey = "api.endpoint";
   const std::string url = reader.Scalar(node, kKey);
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(),
-                                                              curl_url_cleanup);
+                                                             curl_url_cleanup);
   if (!handle) reader.Fail(node, kKey, "out of memory while parsing the URL");
   if (curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
     reader.Fail(node, kKey,
-                "invalid URL \"" + url +
-                    "\": write a full URL such as " +
+                "invalid URL \"" + url + "\": write a full URL such as " +
                     std::string(kDefaultEndpoint));
   }
 
@@ -127,8 +126,9 @@ Endpoint ParseEndpoint(const ConfigReader& reader, const YAML::Node& node) {
   endpoint.url = url;
   endpoint.scheme = part(CURLUPART_SCHEME).value_or("");
   if (endpoint.scheme != "http" && endpoint.scheme != "https") {
-    reader.Fail(node, kKey,
-                "invalid URL \"" + url + "\": the scheme must be https or http");
+    reader.Fail(
+        node, kKey,
+        "invalid URL \"" + url + "\": the scheme must be https or http");
   }
   if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD)) {
     reader.Fail(node, kKey, "the URL must not contain a user name or password");
@@ -171,16 +171,17 @@ HttpMethod ParseHttpMethod(const ConfigReader& reader, const YAML::Node& node) {
 ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
   ApiConfig api;
   reader.RequireMap(node, "api");
-  reader.RejectUnknownKeys(node, "api.",
-                           {"endpoint", "region", "signature_method",
-                            "http_method", "timeout", "connect_timeout",
-                            "max_concurrency"});
+  reader.RejectUnknownKeys(
+      node, "api.",
+      {"endpoint", "region", "signature_method", "http_method", "timeout",
+       "connect_timeout", "max_concurrency"});
 
   YAML::Node endpoint_node = node["endpoint"];
   if (endpoint_node) {
     api.endpoint = ParseEndpoint(reader, endpoint_node);
   } else {
-    api.endpoint = ParseEndpoint(reader, YAML::Node(std::string(kDefaultEndpoint)));
+    api.endpoint =
+        ParseEndpoint(reader, YAML::Node(std::string(kDefaultEndpoint)));
   }
 
   YAML::Node region = node["region"];
@@ -190,7 +191,8 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
                 "region: ap-guangzhou");
   }
   api.region = reader.Scalar(region, "api.region");
-  if (api.region.empty()) reader.Fail(region, "api.region", "must not be empty");
+  if (api.region.empty())
+    reader.Fail(region, "api.region", "must not be empty");
 
   if (YAML::Node method = node["signature_method"]) {
     api.signature_method = ParseSignatureMethod(reader, method);
@@ -296,10 +298,10 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
       unit_ms = 1000;
       ++position;
     } else if (position < text.size() && text[position] == 'm') {
-      unit_ms = 60 * 1000;
+      unit_ms = int64_t{60} * 1000;
       ++position;
     } else if (position < text.size() && text[position] == 'h') {
-      unit_ms = 60 * 60 * 1000;
+      unit_ms = int64_t{60} * 60 * 1000;
       ++position;
     } else {
       return std::nullopt;

@@ -17,7 +17,8 @@ inline constexpr std::string_view kDefaultEndpoint =
 
 // The API endpoint, split the way signing needs it.
 struct Endpoint {
-  std::string url;     // as configured, e.g. https://cdb.api.qcloud.com/v2/index.php
+  std::string
+      url;  // as configured, e.g. https://cdb.api.qcloud.com/v2/index.php
   std::string scheme;  // "http" or "https"
   // The Host header, which is also the host that is signed: the host name,
   // plus ":port" when the URL names a port.

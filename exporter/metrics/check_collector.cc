@@ -54,8 +54,8 @@ std::vector<prometheus::MetricFamily> CheckCollector::Collect() const {
 void CheckCollector::LogChanges(const std::vector<JobResult>& results) const {
   MutexLock lock(mutex_);
   for (const JobResult& entry : results) {
-    const auto key = std::make_pair(entry.job.job_id,
-                                    static_cast<int>(entry.job.src_type));
+    const auto key =
+        std::make_pair(entry.job.job_id, static_cast<int>(entry.job.src_type));
     const std::string job_id = std::to_string(entry.job.job_id);
     const std::string src_type = SrcTypeLabel(entry.job.src_type);
     const FetchResult& result = entry.result;

@@ -65,13 +65,13 @@ std::vector<MetricFamily> BuildCheckFamilies(
       "cdb_sync_check_outcome",
       "Outcome of the last API call for the job, as the outcome label; the "
       "value is always 1.");
-  MetricFamily api_code = Gauge(
-      "cdb_sync_check_api_code",
-      "The code field of the API reply: 0 on success, e.g. 4100 for an "
-      "authentication failure or 9591 for a task that does not exist.");
-  MetricFamily current_step = Gauge(
-      "cdb_sync_check_current_step",
-      "The step the check is at (stepNow), counted from 1.");
+  MetricFamily api_code =
+      Gauge("cdb_sync_check_api_code",
+            "The code field of the API reply: 0 on success, e.g. 4100 for an "
+            "authentication failure or 9591 for a task that does not exist.");
+  MetricFamily current_step =
+      Gauge("cdb_sync_check_current_step",
+            "The step the check is at (stepNow), counted from 1.");
   MetricFamily steps = Gauge("cdb_sync_check_steps",
                              "Number of steps the check runs (stepAll).");
   MetricFamily error_code =
@@ -82,18 +82,18 @@ std::vector<MetricFamily> BuildCheckFamilies(
       Gauge("cdb_sync_check_finished",
             "1 if the check has finished (check_finished), else 0. A "
             "finished check with errno 0 passed.");
-  MetricFamily step_errno = Gauge(
-      "cdb_sync_check_step_errno",
-      "Raw errno of each check step: 0 passed, -1 failed, -2 not checked "
-      "yet. step is the 1-based position in stepInfo.");
+  MetricFamily step_errno =
+      Gauge("cdb_sync_check_step_errno",
+            "Raw errno of each check step: 0 passed, -1 failed, -2 not checked "
+            "yet. step is the 1-based position in stepInfo.");
   MetricFamily step_status = Gauge(
       "cdb_sync_check_step_status",
       "State of each check step: for every step, exactly one of the status "
       "values success, failed, pending and unknown is 1.");
-  MetricFamily info = Gauge(
-      "cdb_sync_check_info",
-      "The check's current step comment and error message as labels; the "
-      "value is always 1.");
+  MetricFamily info =
+      Gauge("cdb_sync_check_info",
+            "The check's current step comment and error message as labels; the "
+            "value is always 1.");
   MetricFamily duration =
       Gauge("cdb_sync_check_scrape_duration_seconds",
             "Time the API call for the job took during this scrape, in "
@@ -119,9 +119,9 @@ std::vector<MetricFamily> BuildCheckFamilies(
     AddIfPresent(steps, job, data.step_all);
     AddIfPresent(error_code, job, data.error_code);
     AddIfPresent(finished, job, data.check_finished);
-    AddSample(info, job, 1,
-              {{"step_comment", data.step_comment},
-               {"error", data.error_message}});
+    AddSample(
+        info, job, 1,
+        {{"step_comment", data.step_comment}, {"error", data.error_message}});
 
     for (std::size_t i = 0; i < data.steps.size(); ++i) {
       const CheckStep& step = data.steps[i];
@@ -140,8 +140,8 @@ std::vector<MetricFamily> BuildCheckFamilies(
 
   std::vector<MetricFamily> families;
   for (MetricFamily* family :
-       {&up, &outcome, &api_code, &current_step, &steps, &error_code,
-        &finished, &step_errno, &step_status, &info, &duration}) {
+       {&up, &outcome, &api_code, &current_step, &steps, &error_code, &finished,
+        &step_errno, &step_status, &info, &duration}) {
     if (!family->metric.empty()) families.push_back(std::move(*family));
   }
   return families;

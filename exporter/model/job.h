@@ -9,8 +9,8 @@ namespace cdb_sync {
 
 // The sync types that GetCdbDataSyncTaskCheckInfo accepts as srcType.
 enum class SrcType : int {
-  kSelfBuilt = 1,        // sync from a self-built database
-  kPublicNetwork = 2,    // sync over the public network
+  kSelfBuilt = 1,      // sync from a self-built database
+  kPublicNetwork = 2,  // sync over the public network
   kDisasterRecovery = 10,
 };
 

@@ -31,8 +31,8 @@ class ErrorSink {
     return false;
   }
   bool Fail(std::string_view path, simdjson::error_code code) {
-    return Fail("field \"" + std::string(path) + "\": " +
-                simdjson::error_message(code));
+    return Fail("field \"" + std::string(path) +
+                "\": " + simdjson::error_message(code));
   }
   std::string& message() { return message_; }
 
@@ -158,8 +158,7 @@ bool ReadString(ondemand::value value, std::string_view path, std::string& out,
   }
   if (type != ondemand::json_type::string) {
     return errors.Fail("field \"" + std::string(path) + "\" is " +
-                       std::string(JsonTypeName(type)) +
-                       "; expected a string");
+                       std::string(JsonTypeName(type)) + "; expected a string");
   }
   std::string_view text;
   if (auto error = value.get_string().get(text)) {
@@ -174,7 +173,8 @@ bool ReadString(ondemand::value value, std::string_view path, std::string& out,
 bool ValidateUnknown(ondemand::value value, std::string_view path, int depth,
                      ErrorSink& errors) {
   if (depth > kMaxUnknownDepth) {
-    return errors.Fail("field \"" + std::string(path) + "\" nests deeper than " +
+    return errors.Fail("field \"" + std::string(path) +
+                       "\" nests deeper than " +
                        std::to_string(kMaxUnknownDepth) + " levels");
   }
   ondemand::json_type type;
@@ -208,7 +208,7 @@ bool ValidateUnknown(ondemand::value value, std::string_view path, int depth,
       }
       for (auto element_result : array) {
         ondemand::value element;
-        if (auto error = std::move(element_result).get(element)) {
+        if (auto error = element_result.get(element)) {
           return errors.Fail(path, error);
         }
         if (!ValidateUnknown(element, path, depth + 1, errors)) return false;
@@ -259,7 +259,8 @@ bool ReadStep(ondemand::value value, const std::string& path, CheckStep& step,
   for (auto field_result : object) {
     ondemand::field field;
     std::string_view key;
-    if (auto error = std::move(field_result).get(field)) return errors.Fail(path, error);
+    if (auto error = std::move(field_result).get(field))
+      return errors.Fail(path, error);
     if (auto error = field.unescaped_key().get(key)) {
       return errors.Fail(path, error);
     }
@@ -297,8 +298,7 @@ bool ReadSteps(ondemand::value value, std::vector<CheckStep>& steps,
   if (type == ondemand::json_type::null) return true;
   if (type != ondemand::json_type::array) {
     return errors.Fail("field \"data.stepInfo\" is " +
-                       std::string(JsonTypeName(type)) +
-                       "; expected an array");
+                       std::string(JsonTypeName(type)) + "; expected an array");
   }
 
   ondemand::array array;
@@ -307,7 +307,7 @@ bool ReadSteps(ondemand::value value, std::vector<CheckStep>& steps,
   }
   for (auto element_result : array) {
     ondemand::value element;
-    if (auto error = std::move(element_result).get(element)) {
+    if (auto error = element_result.get(element)) {
       return errors.Fail(kPath, error);
     }
     if (steps.size() == kMaxCheckSteps) {
@@ -326,7 +326,8 @@ bool ReadCheckInfo(ondemand::object object, CheckInfo& info,
   for (auto field_result : object) {
     ondemand::field field;
     std::string_view key;
-    if (auto error = std::move(field_result).get(field)) return errors.Fail("data", error);
+    if (auto error = std::move(field_result).get(field))
+      return errors.Fail("data", error);
     if (auto error = field.unescaped_key().get(key)) {
       return errors.Fail("data", error);
     }
@@ -349,8 +350,8 @@ bool ReadCheckInfo(ondemand::object object, CheckInfo& info,
     } else if (key == "stepInfo") {
       ok = ReadSteps(field.value(), info.steps, errors);
     } else {
-      ok = ValidateUnknown(field.value(), "data." + std::string(key), 1,
-                           errors);
+      ok =
+          ValidateUnknown(field.value(), "data." + std::string(key), 1, errors);
     }
     if (!ok) return false;
   }
@@ -401,7 +402,7 @@ bool ReadData(ondemand::value value, std::optional<CheckInfo>& data,
       std::size_t count = 0;
       for (auto element_result : array) {
         ondemand::value element;
-        if (auto error = std::move(element_result).get(element)) {
+        if (auto error = element_result.get(element)) {
           return errors.Fail("data", error);
         }
         if (++count > 1) {
@@ -434,7 +435,8 @@ Expected<CheckInfoReply> ParseCheckInfoReply(std::string_view body) {
 
   ondemand::document document;
   if (auto error = parser.iterate(padded).get(document)) {
-    return Error{std::string("invalid JSON: ") + simdjson::error_message(error)};
+    return Error{std::string("invalid JSON: ") +
+                 simdjson::error_message(error)};
   }
   ondemand::object root;
   if (auto error = document.get_object().get(root)) {

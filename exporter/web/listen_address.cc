@@ -4,6 +4,12 @@
 
 namespace cdb_sync {
 
+std::string FormatHostPort(std::string_view host, int port) {
+  std::string text(host);
+  if (text.find(':') != std::string::npos) text = "[" + text + "]";
+  return text + ":" + std::to_string(port);
+}
+
 Expected<ListenAddress> ParseListenAddress(std::string_view text) {
   const std::string quoted = "\"" + std::string(text) + "\"";
   const std::size_t colon = text.rfind(':');

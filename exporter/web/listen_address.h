@@ -14,6 +14,9 @@ struct ListenAddress {
   int port = 0;      // 0 lets the kernel pick a free port
 };
 
+// Formats `host` and `port` as HOST:PORT, with an IPv6 host in brackets.
+std::string FormatHostPort(std::string_view host, int port);
+
 // Parses "HOST:PORT", ":PORT" (every IPv4 interface) or "[IPV6]:PORT".
 Expected<ListenAddress> ParseListenAddress(std::string_view text);
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <exception>
 #include <sstream>
+#include <utility>
 
 #include "exporter/util/log.h"
 
@@ -71,8 +72,7 @@ std::string WebServer::RenderMetrics() const {
   std::vector<prometheus::MetricFamily> families;
   for (const prometheus::Collectable* collectable : collectables_) {
     std::vector<prometheus::MetricFamily> collected = collectable->Collect();
-    families.insert(families.end(),
-                    std::make_move_iterator(collected.begin()),
+    families.insert(families.end(), std::make_move_iterator(collected.begin()),
                     std::make_move_iterator(collected.end()));
   }
   std::ostringstream out;
@@ -103,10 +103,10 @@ void WebServer::RegisterRoutes() {
                  response.set_content(RenderMetrics(), kExpositionContentType);
                });
   if (options_.telemetry_path != "/") {
-    server_->Get("/", [this](const httplib::Request&,
-                             httplib::Response& response) {
-      response.set_content(RenderLandingPage(), "text/html; charset=utf-8");
-    });
+    server_->Get(
+        "/", [this](const httplib::Request&, httplib::Response& response) {
+          response.set_content(RenderLandingPage(), "text/html; charset=utf-8");
+        });
   }
   server_->Get("/-/healthy",
                [](const httplib::Request&, httplib::Response& response) {
@@ -118,7 +118,7 @@ void WebServer::RegisterRoutes() {
                                     std::exception_ptr exception) {
     std::string what = "unknown exception";
     try {
-      std::rethrow_exception(exception);
+      std::rethrow_exception(std::move(exception));
     } catch (const std::exception& error) {
       what = error.what();
     } catch (...) {
@@ -129,19 +129,19 @@ void WebServer::RegisterRoutes() {
     response.set_content("internal error; see the exporter's log\n",
                          "text/plain; charset=utf-8");
   });
-  server_->set_error_handler([](const httplib::Request&,
-                                httplib::Response& response) {
-    if (response.body.empty()) {
-      response.set_content(
-          "HTTP status " + std::to_string(response.status) + "\n",
-          "text/plain; charset=utf-8");
-    }
-  });
+  server_->set_error_handler(
+      [](const httplib::Request&, httplib::Response& response) {
+        if (response.body.empty()) {
+          response.set_content(
+              "HTTP status " + std::to_string(response.status) + "\n",
+              "text/plain; charset=utf-8");
+        }
+      });
 }
 
 Expected<int> WebServer::Bind() {
   const ListenAddress& address = options_.listen_address;
-  const std::string shown = address.host + ":" + std::to_string(address.port);
+  const std::string shown = FormatHostPort(address.host, address.port);
   errno = 0;
   int port = address.port;
   bool bound = false;
@@ -153,8 +153,8 @@ Expected<int> WebServer::Bind() {
   }
   if (!bound) {
     const int saved_errno = errno;
-    std::string reason = saved_errno != 0 ? std::strerror(saved_errno)
-                                          : "bind failed";
+    std::string reason =
+        saved_errno != 0 ? std::strerror(saved_errno) : "bind failed";
     return Error{"cannot listen on " + shown + ": " + reason +
                  "; choose another address with --web-listen-address"};
   }

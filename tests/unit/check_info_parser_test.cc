@@ -148,9 +148,9 @@ TEST(CheckInfoParserTest, NullStringsReadAsEmpty) {
 }
 
 TEST(CheckInfoParserTest, ApiErrorReply) {
-  const CheckInfoReply reply = ParseOk(
-      R"({"code":9591,"message":"(100001) task not found",)"
-      R"("codeDesc":"TaskNotExist","data":[]})");
+  const CheckInfoReply reply =
+      ParseOk(R"({"code":9591,"message":"(100001) task not found",)"
+              R"("codeDesc":"TaskNotExist","data":[]})");
   EXPECT_EQ(reply.code, 9591);
   EXPECT_EQ(reply.code_desc, "TaskNotExist");
   EXPECT_EQ(reply.message, "(100001) task not found");

@@ -49,8 +49,8 @@ jobs:
 }
 
 TEST(ConfigTest, Defaults) {
-  const Config config = ParseOk(
-      "api: {region: ap-shanghai}\njobs: [{job_id: 1, src_type: 1}]\n");
+  const Config config =
+      ParseOk("api: {region: ap-shanghai}\njobs: [{job_id: 1, src_type: 1}]\n");
   EXPECT_EQ(config.api.endpoint.url, kDefaultEndpoint);
   EXPECT_EQ(config.api.endpoint.host, "cdb.api.qcloud.com");
   EXPECT_EQ(config.api.signature_method, SignatureMethod::kHmacSha256);
@@ -148,6 +148,15 @@ TEST(ConfigTest, MissingFileNamesPathAndFlag) {
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.error().find("/nonexistent/cdb.yml"), std::string::npos);
   EXPECT_NE(config.error().find("--config-file"), std::string::npos);
+}
+
+TEST(ConfigTest, ExampleFileLoads) {
+  Expected<Config> config =
+      LoadConfigFile(std::string(CDB_SYNC_SOURCE_DIR) +
+                     "/deploy/cdb_sync_exporter.example.yml");
+  ASSERT_TRUE(config.ok()) << config.error();
+  ASSERT_EQ(config.value().jobs.size(), 1u);
+  EXPECT_EQ(config.value().jobs[0], (Job{206, SrcType::kPublicNetwork}));
 }
 
 TEST(DurationTest, Units) {

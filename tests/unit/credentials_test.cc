@@ -7,7 +7,7 @@
 namespace cdb_sync {
 namespace {
 
-auto Environment(std::map<std::string, std::string> values) {
+auto Environment(const std::map<std::string, std::string>& values) {
   return [values](std::string_view name) -> std::optional<std::string> {
     auto found = values.find(std::string(name));
     if (found == values.end()) return std::nullopt;
@@ -16,12 +16,11 @@ auto Environment(std::map<std::string, std::string> values) {
 }
 
 TEST(CredentialsTest, ReadsIdKeyAndToken) {
-  Expected<Credentials> credentials =
-      CredentialsFromEnvironment(Environment({
-          {"TENCENTCLOUD_SECRET_ID", "AKIDexample123"},
-          {"TENCENTCLOUD_SECRET_KEY", "key"},
-          {"TENCENTCLOUD_SESSION_TOKEN", "token"},
-      }));
+  Expected<Credentials> credentials = CredentialsFromEnvironment(Environment({
+      {"TENCENTCLOUD_SECRET_ID", "AKIDexample123"},
+      {"TENCENTCLOUD_SECRET_KEY", "key"},
+      {"TENCENTCLOUD_SESSION_TOKEN", "token"},
+  }));
   ASSERT_TRUE(credentials.ok()) << credentials.error();
   EXPECT_EQ(credentials.value().secret_id, "AKIDexample123");
   EXPECT_EQ(credentials.value().secret_key, "key");
@@ -29,9 +28,8 @@ TEST(CredentialsTest, ReadsIdKeyAndToken) {
 }
 
 TEST(CredentialsTest, TokenIsOptional) {
-  Expected<Credentials> credentials = CredentialsFromEnvironment(
-      Environment({{"TENCENTCLOUD_SECRET_ID", "id"},
-                   {"TENCENTCLOUD_SECRET_KEY", "key"}}));
+  Expected<Credentials> credentials = CredentialsFromEnvironment(Environment(
+      {{"TENCENTCLOUD_SECRET_ID", "id"}, {"TENCENTCLOUD_SECRET_KEY", "key"}}));
   ASSERT_TRUE(credentials.ok()) << credentials.error();
   EXPECT_EQ(credentials.value().session_token, "");
 }
@@ -45,9 +43,8 @@ TEST(CredentialsTest, MissingKeyNamesVariable) {
 }
 
 TEST(CredentialsTest, EmptyIdIsMissing) {
-  Expected<Credentials> credentials = CredentialsFromEnvironment(
-      Environment({{"TENCENTCLOUD_SECRET_ID", ""},
-                   {"TENCENTCLOUD_SECRET_KEY", "key"}}));
+  Expected<Credentials> credentials = CredentialsFromEnvironment(Environment(
+      {{"TENCENTCLOUD_SECRET_ID", ""}, {"TENCENTCLOUD_SECRET_KEY", "key"}}));
   ASSERT_FALSE(credentials.ok());
   EXPECT_NE(credentials.error().find("TENCENTCLOUD_SECRET_ID"),
             std::string::npos);

@@ -29,22 +29,24 @@ class LoopbackServer {
                              httplib::Response& response) {
       response.set_content(request.body, "text/plain");
     });
-    server_.Get("/status", [](const httplib::Request&,
-                              httplib::Response& response) {
-      response.status = 503;
-      response.set_content("<html>down</html>", "text/html");
-    });
-    server_.Get("/large", [](const httplib::Request&,
-                             httplib::Response& response) {
-      response.set_content(std::string(64 * 1024, 'x'), "text/plain");
-    });
-    server_.Get("/slow", [this](const httplib::Request&,
-                                httplib::Response& response) {
-      // Hold the response until the test lets go, so the client times out.
-      MutexLock lock(mutex_);
-      while (!release_) mutex_.Wait(released_);
-      response.set_content("late", "text/plain");
-    });
+    server_.Get("/status",
+                [](const httplib::Request&, httplib::Response& response) {
+                  response.status = 503;
+                  response.set_content("<html>down</html>", "text/html");
+                });
+    server_.Get("/large",
+                [](const httplib::Request&, httplib::Response& response) {
+                  response.set_content(std::string(std::size_t{64} * 1024, 'x'),
+                                       "text/plain");
+                });
+    server_.Get("/slow",
+                [this](const httplib::Request&, httplib::Response& response) {
+                  // Hold the response until the test lets go, so the client
+                  // times out.
+                  MutexLock lock(mutex_);
+                  while (!release_) mutex_.Wait(released_);
+                  response.set_content("late", "text/plain");
+                });
     // Answers only once `concurrency_goal_` requests are in flight at once.
     server_.Get("/together", [this](const httplib::Request&,
                                     httplib::Response& response) {
@@ -57,9 +59,8 @@ class LoopbackServer {
              std::chrono::steady_clock::now() < deadline) {
         mutex_.WaitUntil(all_in_flight_, deadline);
       }
-      response.set_content(in_flight_ >= concurrency_goal_ ? "together"
-                                                           : "alone",
-                           "text/plain");
+      response.set_content(
+          in_flight_ >= concurrency_goal_ ? "together" : "alone", "text/plain");
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -155,19 +156,18 @@ TEST_F(CurlTransportTest, ConnectionRefused) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(socket_fd, reinterpret_cast<sockaddr*>(&address),
-                 sizeof(address)),
-            0);
+  ASSERT_EQ(
+      bind(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
+      0);
   socklen_t length = sizeof(address);
-  ASSERT_EQ(getsockname(socket_fd, reinterpret_cast<sockaddr*>(&address),
-                        &length),
-            0);
+  ASSERT_EQ(
+      getsockname(socket_fd, reinterpret_cast<sockaddr*>(&address), &length),
+      0);
   const int port = ntohs(address.sin_port);
   close(socket_fd);
   auto transport = MakeTransport();
   const HttpResponse response =
-      transport
-          ->Send(Get("http://127.0.0.1:" + std::to_string(port) + "/x"))
+      transport->Send(Get("http://127.0.0.1:" + std::to_string(port) + "/x"))
           .get();
   EXPECT_EQ(response.error, TransportError::kConnectFailed)
       << response.error_message;
@@ -208,6 +208,7 @@ TEST_F(CurlTransportTest, RequestsRunConcurrently) {
   server_.SetConcurrencyGoal(kRequests);
   auto transport = MakeTransport(kRequests);
   std::vector<std::future<HttpResponse>> futures;
+  futures.reserve(kRequests);
   for (int i = 0; i < kRequests; ++i) {
     futures.push_back(transport->Send(Get(server_.Url("/together"))));
   }
@@ -222,6 +223,7 @@ TEST_F(CurlTransportTest, SendFromManyThreads) {
   auto transport = MakeTransport(4);
   std::atomic<int> succeeded{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {

@@ -45,9 +45,9 @@ TEST(FamiliesTest, DocumentedExampleMatchesGolden) {
 }
 
 TEST(FamiliesTest, EscapesLabelValues) {
-  const std::vector<JobResult> results = {SuccessfulResult(
-      1, R"({"code":0,"data":{"stepComment":"back\\slash",)"
-         R"("error":"quote \" and\nnewline"}})")};
+  const std::vector<JobResult> results = {
+      SuccessfulResult(1, R"({"code":0,"data":{"stepComment":"back\\slash",)"
+                          R"("error":"quote \" and\nnewline"}})")};
   const std::string text = Serialize(BuildCheckFamilies(results));
   EXPECT_NE(text.find(R"(cdb_sync_check_info{job_id="1",src_type="2",)"
                       R"(step_comment="back\\slash",)"
@@ -66,6 +66,7 @@ TEST(FamiliesTest, FailedCallHasOnlyUpOutcomeAndDuration) {
       BuildCheckFamilies(results);
 
   std::vector<std::string> names;
+  names.reserve(families.size());
   for (const auto& family : families) names.push_back(family.name);
   EXPECT_EQ(names, (std::vector<std::string>{
                        "cdb_sync_check_up", "cdb_sync_check_outcome",

@@ -26,13 +26,17 @@ TEST(ListenAddressTest, BracketedIpv6) {
   EXPECT_EQ(address.value().port, 9000);
 }
 
+TEST(ListenAddressTest, FormatsIpv6InBrackets) {
+  EXPECT_EQ(FormatHostPort("::1", 80), "[::1]:80");
+  EXPECT_EQ(FormatHostPort("127.0.0.1", 80), "127.0.0.1:80");
+}
+
 TEST(ListenAddressTest, RejectsBadValues) {
-  for (const char* text : {"", "10025", "host:", ":65536", ":-1", ":12x",
-                           "::1:80", "host:port"}) {
+  for (const char* text :
+       {"", "10025", "host:", ":65536", ":-1", ":12x", "::1:80", "host:port"}) {
     Expected<ListenAddress> address = ParseListenAddress(text);
     EXPECT_FALSE(address.ok()) << text;
-    EXPECT_NE(address.error().find(text), std::string::npos)
-        << address.error();
+    EXPECT_NE(address.error().find(text), std::string::npos) << address.error();
   }
 }
 

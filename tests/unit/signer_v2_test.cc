@@ -47,9 +47,9 @@ TEST(SignerV2Test, DocumentedVectorHmacSha256) {
   const std::string text =
       BuildStringToSign("GET", "cvm.api.qcloud.com", "/v2/index.php",
                         DocumentedParams("HmacSHA256", "InstanceIds.0"));
-  EXPECT_EQ(ComputeSignature(text, kDocumentedKey,
-                             SignatureMethod::kHmacSha256),
-            "0EEm/HtGRr/VJXTAD9tYMth1Bzm3lLHz5RCDv1GdM8s=");
+  EXPECT_EQ(
+      ComputeSignature(text, kDocumentedKey, SignatureMethod::kHmacSha256),
+      "0EEm/HtGRr/VJXTAD9tYMth1Bzm3lLHz5RCDv1GdM8s=");
 }
 
 TEST(SignerV2Test, DocumentedVectorHmacSha1) {
@@ -65,9 +65,9 @@ TEST(SignerV2Test, UnderscoreInNameSignsAsDot) {
       BuildStringToSign("GET", "cvm.api.qcloud.com", "/v2/index.php",
                         DocumentedParams("HmacSHA256", "InstanceIds_0"));
   EXPECT_NE(text.find("InstanceIds.0=ins-09dx96dg"), std::string::npos);
-  EXPECT_EQ(ComputeSignature(text, kDocumentedKey,
-                             SignatureMethod::kHmacSha256),
-            "0EEm/HtGRr/VJXTAD9tYMth1Bzm3lLHz5RCDv1GdM8s=");
+  EXPECT_EQ(
+      ComputeSignature(text, kDocumentedKey, SignatureMethod::kHmacSha256),
+      "0EEm/HtGRr/VJXTAD9tYMth1Bzm3lLHz5RCDv1GdM8s=");
 }
 
 TEST(SignerV2Test, SdkVectorPostHmacSha1) {
@@ -93,8 +93,8 @@ TEST(SignerV2Test, SdkVectorPostHmacSha256) {
 }
 
 TEST(SignerV2Test, SortsNamesInByteOrder) {
-  const ApiParams params = {{"jobId", "206"}, {"Timestamp", "1"},
-                            {"srcType", "2"}, {"Action", "X"}};
+  const ApiParams params = {
+      {"jobId", "206"}, {"Timestamp", "1"}, {"srcType", "2"}, {"Action", "X"}};
   EXPECT_EQ(BuildStringToSign("GET", "h", "/p", params),
             "GETh/p?Action=X&Timestamp=1&jobId=206&srcType=2");
 }
@@ -140,12 +140,12 @@ TEST(BuildSignedQueryTest, EncodesSignatureAndValues) {
 
 TEST(BuildSignedQueryTest, SignsDecodedAndSendsEncoded) {
   const ApiParams params = {{"Action", "X"}, {"Name", "检查 a+b"}};
-  const std::string query = BuildSignedQuery(
-      "POST", "127.0.0.1:8080", "/v2/index.php", params, "key",
-      SignatureMethod::kHmacSha256);
-  const std::string signature = ComputeSignature(
-      "POST127.0.0.1:8080/v2/index.php?Action=X&Name=检查 a+b", "key",
-      SignatureMethod::kHmacSha256);
+  const std::string query =
+      BuildSignedQuery("POST", "127.0.0.1:8080", "/v2/index.php", params, "key",
+                       SignatureMethod::kHmacSha256);
+  const std::string signature =
+      ComputeSignature("POST127.0.0.1:8080/v2/index.php?Action=X&Name=检查 a+b",
+                       "key", SignatureMethod::kHmacSha256);
   EXPECT_EQ(query, "Action=X&Name=%E6%A3%80%E6%9F%A5%20a%2Bb&Signature=" +
                        PercentEncode(signature));
 }
