@@ -40,7 +40,8 @@ class CheckInfoClient {
   HttpRequest BuildRequest(const Job& job) const;
 
   // Fetches every job concurrently and returns one result per job, in the
-  // order of `jobs`. Never throws.
+  // order of `jobs`. An exception while building a request or reading a
+  // reply becomes that job's kInternalError result.
   std::vector<FetchResult> FetchAll(std::span<const Job> jobs) const;
 
   // Turns a transport response into a FetchResult, parsing the body.

@@ -24,8 +24,8 @@ struct HttpRequest {
   std::size_t max_body_bytes = 4 << 20;
 };
 
-// Why a request got no complete response. An HTTP status, whatever its
-// value, is not a transport error.
+// The reason a request got no complete response. An HTTP status, whatever
+// its value, is not a transport error.
 enum class TransportError {
   kNone,
   kTimeout,
@@ -39,8 +39,8 @@ enum class TransportError {
 
 struct HttpResponse {
   TransportError error = TransportError::kNone;
-  // What went wrong, for logs; empty when error is kNone. Never contains the
-  // request URL, which carries the signature.
+  // Description of the failure, for logs; empty when error is kNone. It
+  // never contains the request URL, which carries the signature.
   std::string error_message;
   long status = 0;  // the HTTP status; 0 when error is not kNone
   std::string body;

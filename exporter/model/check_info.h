@@ -60,7 +60,8 @@ struct CheckInfoReply {
   std::optional<CheckInfo> data;
 };
 
-// How one API call ended. The set is fixed, because it becomes a label value.
+// The outcome of one API call. The set is fixed, because it becomes a label
+// value.
 enum class FetchOutcome {
   kSuccess,        // HTTP 200, valid JSON, code 0
   kApiError,       // valid reply with a non-zero code
@@ -80,7 +81,8 @@ struct FetchResult {
   std::optional<CheckInfoReply> reply;
   // The HTTP status, or 0 when no response arrived.
   long http_status = 0;
-  // What went wrong, for logs; empty on success. Never contains a secret.
+  // Description of the failure, for logs; empty on success. It never
+  // contains a secret.
   std::string error;
   double duration_seconds = 0;
 };

@@ -34,8 +34,8 @@ inline std::string SrcTypeLabel(SrcType src_type) {
 // The hash algorithm of an API 2.0 signature (the SignatureMethod parameter).
 enum class SignatureMethod { kHmacSha1, kHmacSha256 };
 
-// How API requests carry their parameters: in the query string (GET) or in
-// an application/x-www-form-urlencoded body (POST).
+// The HTTP method of API requests. GET sends the parameters in the query
+// string, POST in an application/x-www-form-urlencoded body.
 enum class HttpMethod { kGet, kPost };
 
 }  // namespace cdb_sync

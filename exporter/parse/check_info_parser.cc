@@ -16,7 +16,7 @@ namespace ondemand = simdjson::ondemand;
 // Unknown fields deeper than this are rejected instead of walked.
 constexpr int kMaxUnknownDepth = 64;
 
-// The longest piece of a bad value quoted in an error message.
+// Maximum length of a bad value quoted in an error message.
 constexpr std::size_t kMaxQuotedValue = 64;
 
 constexpr int64_t kMinInt = std::numeric_limits<int32_t>::min();

@@ -365,7 +365,7 @@ class StartupErrorTest(unittest.TestCase):
 
 @unittest.skipUnless(shutil.which("prometheus"), "the prometheus package is not installed")
 class PrometheusScrapeTest(unittest.TestCase):
-    """A real Prometheus server scrapes the exporter and answers a query."""
+    """A real Prometheus server scrapes the exporter and returns the series to a query."""
 
     def test_prometheus_reads_current_step(self):
         with harness.TempDir() as workdir:

@@ -10,7 +10,7 @@
 namespace cdb_sync {
 namespace {
 
-// Answers each request with the canned response for its jobId and records
+// Responds to each request with the canned response for its jobId and records
 // the requests.
 class FakeTransport : public HttpTransport {
  public:
@@ -180,7 +180,8 @@ TEST_F(CheckInfoClientTest, FetchAllKeepsJobOrderAndIsolatesFailures) {
   ASSERT_EQ(results.size(), 7u);
 
   EXPECT_EQ(results[0].outcome, FetchOutcome::kSuccess);
-  ASSERT_TRUE(results[0].reply && results[0].reply->data);
+  ASSERT_TRUE(results[0].reply.has_value());
+  ASSERT_TRUE(results[0].reply->data.has_value());
   EXPECT_EQ(results[0].reply->data->step_all, 2);
 
   EXPECT_EQ(results[1].outcome, FetchOutcome::kHttpError);

@@ -47,7 +47,7 @@ class LoopbackServer {
                   while (!release_) mutex_.Wait(released_);
                   response.set_content("late", "text/plain");
                 });
-    // Answers only once `concurrency_goal_` requests are in flight at once.
+    // Responds only once `concurrency_goal_` requests are in flight at once.
     server_.Get("/together", [this](const httplib::Request&,
                                     httplib::Response& response) {
       MutexLock lock(mutex_);
