@@ -23,6 +23,8 @@
 #include "exporter/web/listen_address.h"
 #include "exporter/web/server.h"
 
+DECLARE_bool(help);
+
 DEFINE_string(config_file, "cdb_sync_exporter.yml",
               "Path of the YAML configuration file (API settings and jobs).");
 DEFINE_string(web_listen_address, ":10025",
@@ -57,6 +59,9 @@ int Fail(const std::string& message) {
 
 bool IsValidTelemetryPath(const std::string& path) {
   if (path.empty() || path.front() != '/') return false;
+  // The /-/ prefix is reserved for /-/healthy and the other operational
+  // endpoints.
+  if (path.rfind("/-/", 0) == 0) return false;
   for (unsigned char c : path) {
     if (c <= ' ' || c >= 0x7f || c == '?' || c == '#') return false;
   }
@@ -79,7 +84,8 @@ int Run() {
 
   if (!IsValidTelemetryPath(FLAGS_web_telemetry_path)) {
     return Fail("invalid --web-telemetry-path \"" + FLAGS_web_telemetry_path +
-                "\": it must start with / and contain no spaces, ? or #");
+                "\": it must start with /, must not start with /-/ and must "
+                "not contain spaces, ? or #");
   }
   Expected<ListenAddress> address =
       ParseListenAddress(FLAGS_web_listen_address);
@@ -90,6 +96,11 @@ int Run() {
   Expected<Credentials> credentials =
       CredentialsFromEnvironment(GetEnvironment);
   if (!credentials.ok()) return Fail(credentials.error());
+  if (credentials.value().secret_id.rfind("AKID", 0) != 0) {
+    log::Warn(
+        "TENCENTCLOUD_SECRET_ID does not start with AKID; check that it and "
+        "TENCENTCLOUD_SECRET_KEY are not swapped");
+  }
 
   // Block the stop signals before any thread starts, so every thread
   // inherits the mask and only the waiting thread below receives them.
@@ -123,11 +134,15 @@ int Run() {
   Expected<int> port = server.Bind();
   if (!port.ok()) return Fail(port.error());
 
-  std::thread signal_waiter([&server, stop_signals] {
+  CurlTransport& curl_transport = *transport.value();
+  std::thread signal_waiter([&server, &curl_transport, stop_signals] {
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     log::Info("stopping", {{"signal", strsignal(signal_number)}});
+    // Stop accepting, then end the API calls in flight so that running
+    // scrapes finish at once instead of after api.timeout.
     server.Stop();
+    curl_transport.Shutdown();
   });
 
   const std::string listening =
@@ -167,7 +182,13 @@ int main(int argc, char** argv) {
       "--config-file=PATH [flags]");
   gflags::SetVersionString(std::string(cdb_sync::kVersion) + " (revision " +
                            cdb_sync::kRevision + ")");
-  gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
+  gflags::ParseCommandLineNonHelpFlags(&argc, &argv, /*remove_flags=*/true);
+  if (FLAGS_help) {
+    // gflags' own --help lists its internal flags too and exits with 1.
+    gflags::ShowUsageWithFlagsRestrict(argv[0], "exporter/main.cc");
+    return 0;
+  }
+  gflags::HandleCommandLineHelpFlags();
   if (argc > 1) {
     std::fprintf(stderr,
                  "cdb_sync_exporter: unexpected argument \"%s\"; flags look "

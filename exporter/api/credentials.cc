@@ -17,7 +17,10 @@ bool HasControlOrSpace(std::string_view value) {
 std::string Credentials::MaskedSecretId() const {
   constexpr std::size_t kShownPrefix = 4;
   constexpr std::size_t kShownSuffix = 3;
-  if (secret_id.size() <= kShownPrefix + kShownSuffix) {
+  // Show the ends only of something shaped like a SecretId, so that a
+  // secret key placed in the id's variable by mistake is never shown.
+  if (secret_id.size() <= kShownPrefix + kShownSuffix + 8 ||
+      secret_id.rfind("AKID", 0) != 0) {
     return std::string(secret_id.size(), '*');
   }
   std::string masked = secret_id;

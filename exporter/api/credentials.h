@@ -25,7 +25,8 @@ struct Credentials {
   std::string secret_key;
   std::string session_token;  // empty for permanent credentials
 
-  // The id with all but its first 4 and last 3 characters replaced by '*'.
+  // The id with all but its first 4 and last 3 characters replaced by '*',
+  // or entirely replaced when it does not start with "AKID" or is short.
   std::string MaskedSecretId() const;
 };
 

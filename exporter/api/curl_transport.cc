@@ -48,7 +48,6 @@ TransportError ClassifyCurlError(CURLcode code) {
       return TransportError::kTlsFailed;
     case CURLE_FILESIZE_EXCEEDED:
       return TransportError::kBodyTooLarge;
-    case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
       return TransportError::kInternal;
     default:
@@ -120,14 +119,18 @@ CurlTransport::CurlTransport(CURLM* multi, int max_concurrency,
 }
 
 CurlTransport::~CurlTransport() {
+  Shutdown();
+  for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
+  curl_multi_cleanup(multi_);
+}
+
+void CurlTransport::Shutdown() {
   {
     MutexLock lock(mutex_);
     stopping_ = true;
   }
   curl_multi_wakeup(multi_);
-  thread_.join();
-  for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
-  curl_multi_cleanup(multi_);
+  std::call_once(joined_, [this] { thread_.join(); });
 }
 
 std::future<HttpResponse> CurlTransport::Send(HttpRequest request) {
@@ -330,6 +333,11 @@ void CurlTransport::FinishTransfer(CURL* easy, CURLcode result) {
               std::to_string(transfer->request.max_body_bytes) + " bytes";
   } else {
     message = curl_easy_strerror(result);
+    if (result == CURLE_OUT_OF_MEMORY) {
+      // libcurl 7.88 also returns this for a response header over its
+      // 100 KiB limit (CURL_MAX_HTTP_HEADER), a broken server's doing.
+      message += " (or a response header larger than libcurl accepts)";
+    }
     // The error buffer can name the URL, whose query carries the signature.
     std::string detail = transfer->error_buffer;
     if (std::size_t query = detail.find('?'); query != std::string::npos) {

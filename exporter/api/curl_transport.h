@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,11 @@ class CurlTransport final : public HttpTransport {
 
   std::future<HttpResponse> Send(HttpRequest request) override;
 
+  // Stops the loop thread and completes every unfinished request, queued or
+  // running, with TransportError::kInternal. Later Send() calls fail at
+  // once. Idempotent; the destructor calls it.
+  void Shutdown();
+
  private:
   struct Transfer;
 
@@ -60,6 +66,7 @@ class CurlTransport final : public HttpTransport {
   std::vector<std::unique_ptr<Transfer>> active_;
 
   std::thread thread_;
+  std::once_flag joined_;
 };
 
 }  // namespace cdb_sync

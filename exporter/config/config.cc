@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -16,6 +17,10 @@ namespace cdb_sync {
 namespace {
 
 constexpr int kMaxConcurrency = 1024;
+
+// The longest timeout accepted. A scrape waits for its API calls, so longer
+// values only make scrapes and shutdown hang.
+constexpr std::chrono::milliseconds kMaxTimeout = std::chrono::minutes(5);
 
 // Thrown inside this file only; ParseConfig turns it into an Error.
 struct ConfigError {
@@ -75,6 +80,13 @@ class ConfigReader {
 
   int64_t Integer(const YAML::Node& node, std::string_view key) const {
     const std::string text = Scalar(node, key);
+    // yaml-cpp tags quoted scalars "!" and plain ones "?".
+    if (node.Tag() == "!") {
+      Fail(
+          node, key,
+          "invalid value \"" + text +
+              "\": must be an integer, not a quoted string; remove the quotes");
+    }
     int64_t value = 0;
     auto [end, error] =
         std::from_chars(text.data(), text.data() + text.size(), value);
@@ -92,6 +104,9 @@ class ConfigReader {
       Fail(node, key,
            "invalid duration \"" + text +
                "\": write a positive number with a unit, e.g. 500ms, 5s, 1m");
+    }
+    if (*duration > kMaxTimeout) {
+      Fail(node, key, "invalid duration \"" + text + "\": must be at most 5m");
     }
     return *duration;
   }
@@ -228,8 +243,8 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
 std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node) {
   if (!node.IsSequence()) {
     reader.Fail(node, "jobs",
-                "must be a list of jobs, e.g.\njobs:\n  - job_id: 206\n    "
-                "src_type: 2");
+                "must be a list of jobs, e.g. jobs: [{job_id: 206, src_type: "
+                "2}]");
   }
   if (node.size() == 0) {
     reader.Fail(node, "jobs", "is empty; add at least one job");
@@ -318,7 +333,13 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
 Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
   const ConfigReader reader(source);
   try {
-    const YAML::Node root = YAML::Load(std::string(yaml));
+    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
+    if (documents.size() > 1) {
+      reader.Fail(documents[1], "(file)",
+                  "contains " + std::to_string(documents.size()) +
+                      " YAML documents; keep only one");
+    }
+    const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
     if (!root.IsDefined() || root.IsNull()) {
       reader.Fail(root, "(file)",
                   "is empty; it needs an api section and a jobs list");
@@ -343,6 +364,11 @@ Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
 }
 
 Expected<Config> LoadConfigFile(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return Error{"cannot read config file \"" + path +
+                 "\": it is a directory; pass a file with --config-file"};
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     return Error{"cannot read config file \"" + path +

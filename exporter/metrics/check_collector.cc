@@ -3,17 +3,25 @@
 #include <exception>
 
 #include "exporter/util/log.h"
+#include "exporter/util/utf8.h"
 
 namespace cdb_sync {
 namespace {
 
-// The full text of a failure, as compared between scrapes and logged.
-std::string DescribeFailure(const FetchResult& result) {
-  std::string text = result.error;
-  if (result.reply && result.reply->code != 0) {
-    text += " (" + result.reply->code_desc + "): " + result.reply->message;
-  }
-  return text;
+// What identifies a failure between scrapes: the outcome, HTTP status and
+// API code. The error text is left out because libcurl's messages include
+// elapsed times, which differ on every scrape.
+std::string FailureKey(const FetchResult& result) {
+  std::string key(FetchOutcomeName(result.outcome));
+  key += "/" + std::to_string(result.http_status);
+  if (result.reply) key += "/" + std::to_string(result.reply->code);
+  return key;
+}
+
+// Cuts API text for a log line; a reply's message can be megabytes long.
+std::string_view Abbreviate(std::string_view text) {
+  constexpr std::size_t kMaxLoggedText = 512;
+  return TruncateUtf8(text, kMaxLoggedText);
 }
 
 }  // namespace
@@ -68,7 +76,7 @@ void CheckCollector::LogChanges(const std::vector<JobResult>& results) const {
       continue;
     }
 
-    std::string failure = DescribeFailure(result);
+    std::string failure = FailureKey(result);
     auto [position, inserted] = last_errors_.try_emplace(key, failure);
     if (!inserted && position->second == failure) {
       log::Debug("API call for job still failing",
@@ -80,15 +88,16 @@ void CheckCollector::LogChanges(const std::vector<JobResult>& results) const {
     const std::string code =
         result.reply ? std::to_string(result.reply->code) : "";
     const std::string status = std::to_string(result.http_status);
-    log::Warn("API call for job failed",
-              {{"job_id", job_id},
-               {"src_type", src_type},
-               {"outcome", FetchOutcomeName(result.outcome)},
-               {"http_status", status},
-               {"code", code},
-               {"code_desc", result.reply ? result.reply->code_desc : ""},
-               {"api_message", result.reply ? result.reply->message : ""},
-               {"error", result.error}});
+    log::Warn(
+        "API call for job failed",
+        {{"job_id", job_id},
+         {"src_type", src_type},
+         {"outcome", FetchOutcomeName(result.outcome)},
+         {"http_status", status},
+         {"code", code},
+         {"code_desc", result.reply ? result.reply->code_desc : ""},
+         {"api_message", Abbreviate(result.reply ? result.reply->message : "")},
+         {"error", Abbreviate(result.error)}});
   }
 }
 

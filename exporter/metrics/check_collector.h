@@ -43,7 +43,8 @@ class CheckCollector : public prometheus::Collectable {
   const CheckInfoClient& client_;
 
   mutable Mutex mutex_;
-  // The last logged error per job (job_id, src_type); absent when healthy.
+  // The last logged failure key per job (job_id, src_type); absent while
+  // the job is healthy.
   mutable std::map<std::pair<int64_t, int>, std::string> last_errors_
       GUARDED_BY(mutex_);
 };

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "exporter/util/utf8.h"
+
 namespace cdb_sync {
 namespace {
 
@@ -32,6 +34,15 @@ void AddSample(MetricFamily& family, const Job& job, double value,
   for (auto& label : extra) metric.label.push_back(std::move(label));
   metric.gauge.value = value;
   family.metric.push_back(std::move(metric));
+}
+
+// Returns API text as a label value, cut to kMaxLabelValueBytes.
+std::string LabelValue(std::string_view text) {
+  if (text.size() <= kMaxLabelValueBytes) return std::string(text);
+  constexpr std::string_view kEllipsis = "...";
+  std::string value(TruncateUtf8(text, kMaxLabelValueBytes - kEllipsis.size()));
+  value += kEllipsis;
+  return value;
 }
 
 void AddIfPresent(MetricFamily& family, const Job& job,
@@ -119,20 +130,21 @@ std::vector<MetricFamily> BuildCheckFamilies(
     AddIfPresent(steps, job, data.step_all);
     AddIfPresent(error_code, job, data.error_code);
     AddIfPresent(finished, job, data.check_finished);
-    AddSample(
-        info, job, 1,
-        {{"step_comment", data.step_comment}, {"error", data.error_message}});
+    AddSample(info, job, 1,
+              {{"step_comment", LabelValue(data.step_comment)},
+               {"error", LabelValue(data.error_message)}});
 
     for (std::size_t i = 0; i < data.steps.size(); ++i) {
       const CheckStep& step = data.steps[i];
       const std::string position = std::to_string(i + 1);
+      const std::string name = LabelValue(step.name);
       AddSample(step_errno, job, static_cast<double>(step.error_code),
-                {{"step", position}, {"step_name", step.name}});
+                {{"step", position}, {"step_name", name}});
       const StepState state = StepStateFromCode(step.error_code);
       for (StepState candidate : kStepStates) {
         AddSample(step_status, job, candidate == state ? 1 : 0,
                   {{"step", position},
-                   {"step_name", step.name},
+                   {"step_name", name},
                    {"status", std::string(StepStateName(candidate))}});
       }
     }

@@ -13,6 +13,11 @@
 
 namespace cdb_sync {
 
+// Maximum length in bytes of a label value taken from API text (step names,
+// the step comment, error messages). Longer values are cut at a character
+// boundary and end in "...", so one huge message cannot bloat every scrape.
+inline constexpr std::size_t kMaxLabelValueBytes = 1024;
+
 // One job and the result of this scrape's call for it.
 struct JobResult {
   Job job;

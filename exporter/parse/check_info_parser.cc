@@ -40,6 +40,36 @@ class ErrorSink {
   std::string message_;
 };
 
+// Records the known keys of one object, to reject a known key given twice:
+// with {"code":4100,"code":0} a reader could pick either value. Unknown keys
+// are not recorded, since their values are never read.
+class KeySet {
+ public:
+  explicit KeySet(std::initializer_list<std::string_view> known)
+      : known_(known) {}
+
+  // Returns false when `key` is known and was inserted before.
+  bool Insert(std::string_view key) {
+    bool is_known = false;
+    for (std::string_view name : known_) is_known |= name == key;
+    if (!is_known) return true;
+    for (const std::string& seen : keys_) {
+      if (seen == key) return false;
+    }
+    keys_.emplace_back(key);
+    return true;
+  }
+
+ private:
+  std::vector<std::string_view> known_;
+  std::vector<std::string> keys_;
+};
+
+bool FailDuplicate(ErrorSink& errors, std::string_view path) {
+  return errors.Fail("field \"" + std::string(path) +
+                     "\" appears more than once");
+}
+
 std::string Quote(std::string_view text) {
   if (text.size() > kMaxQuotedValue) {
     return std::string(text.substr(0, kMaxQuotedValue)) + "...";
@@ -73,8 +103,29 @@ bool FailRange(ErrorSink& errors, std::string_view path,
                      std::to_string(kMaxInt));
 }
 
+// Returns true for "12", "-1" and "12.00": an optional minus sign, digits,
+// and optionally a decimal point followed by digits.
+bool IsPlainDecimal(std::string_view text) {
+  std::size_t position = 0;
+  if (position < text.size() && text[position] == '-') ++position;
+  const std::size_t digits_start = position;
+  while (position < text.size() && text[position] >= '0' &&
+         text[position] <= '9') {
+    ++position;
+  }
+  if (position == digits_start) return false;
+  if (position == text.size()) return true;
+  if (text[position] != '.') return false;
+  const std::size_t fraction_start = ++position;
+  while (position < text.size() && text[position] >= '0' &&
+         text[position] <= '9') {
+    ++position;
+  }
+  return position > fraction_start && position == text.size();
+}
+
 // Converts decimal text such as "12", "-1" or "12.0" to an integer in the
-// 32-bit range.
+// 32-bit range. JSON number tokens may also use an exponent ("1e2").
 std::optional<int64_t> IntegerFromText(std::string_view text) {
   if (text.empty()) return std::nullopt;
   int64_t integer = 0;
@@ -135,7 +186,8 @@ bool ReadInteger(ondemand::value value, std::string_view path,
       if (auto error = value.get_string().get(text)) {
         return errors.Fail(path, error);
       }
-      std::optional<int64_t> integer = IntegerFromText(text);
+      std::optional<int64_t> integer;
+      if (IsPlainDecimal(text)) integer = IntegerFromText(text);
       if (!integer) return FailRange(errors, path, "\"" + Quote(text) + "\"");
       out = integer;
       return true;
@@ -256,13 +308,18 @@ bool ReadStep(ondemand::value value, const std::string& path, CheckStep& step,
   }
 
   std::optional<int64_t> error_code;
+  KeySet keys({"stepName", "errno", "error"});
   for (auto field_result : object) {
     ondemand::field field;
     std::string_view key;
-    if (auto error = std::move(field_result).get(field))
+    if (auto error = std::move(field_result).get(field)) {
       return errors.Fail(path, error);
+    }
     if (auto error = field.unescaped_key().get(key)) {
       return errors.Fail(path, error);
+    }
+    if (!keys.Insert(key)) {
+      return FailDuplicate(errors, path + "." + std::string(key));
     }
 
     bool ok = true;
@@ -323,13 +380,19 @@ bool ReadSteps(ondemand::value value, std::vector<CheckStep>& steps,
 
 bool ReadCheckInfo(ondemand::object object, CheckInfo& info,
                    ErrorSink& errors) {
+  KeySet keys({"stepAll", "stepNow", "errno", "check_finished", "stepComment",
+               "error", "stepInfo"});
   for (auto field_result : object) {
     ondemand::field field;
     std::string_view key;
-    if (auto error = std::move(field_result).get(field))
+    if (auto error = std::move(field_result).get(field)) {
       return errors.Fail("data", error);
+    }
     if (auto error = field.unescaped_key().get(key)) {
       return errors.Fail("data", error);
+    }
+    if (!keys.Insert(key)) {
+      return FailDuplicate(errors, "data." + std::string(key));
     }
 
     bool ok = true;
@@ -431,6 +494,12 @@ bool ReadData(ondemand::value value, std::optional<CheckInfo>& data,
 Expected<CheckInfoReply> ParseCheckInfoReply(std::string_view body) {
   thread_local ondemand::parser parser;
   ErrorSink errors;
+  // Some servers start UTF-8 text with a byte-order mark, which JSON forbids
+  // but which carries no meaning.
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (body.substr(0, kByteOrderMark.size()) == kByteOrderMark) {
+    body.remove_prefix(kByteOrderMark.size());
+  }
   const simdjson::padded_string padded(body);
 
   ondemand::document document;
@@ -450,6 +519,7 @@ Expected<CheckInfoReply> ParseCheckInfoReply(std::string_view body) {
 
   CheckInfoReply reply;
   std::optional<int64_t> code;
+  KeySet keys({"code", "message", "codeDesc", "data"});
   bool ok = true;
   for (auto field_result : root) {
     ondemand::field field;
@@ -461,6 +531,10 @@ Expected<CheckInfoReply> ParseCheckInfoReply(std::string_view body) {
     }
     if (auto error = field.unescaped_key().get(key)) {
       ok = errors.Fail("a key", error);
+      break;
+    }
+    if (!keys.Insert(key)) {
+      ok = FailDuplicate(errors, key);
       break;
     }
 

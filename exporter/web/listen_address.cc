@@ -12,6 +12,10 @@ std::string FormatHostPort(std::string_view host, int port) {
 
 Expected<ListenAddress> ParseListenAddress(std::string_view text) {
   const std::string quoted = "\"" + std::string(text) + "\"";
+  if (text.find("://") != std::string_view::npos) {
+    return Error{"invalid listen address " + quoted +
+                 ": write HOST:PORT without a scheme, e.g. 127.0.0.1:10025"};
+  }
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) {
     return Error{"invalid listen address " + quoted +

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <prometheus/text_serializer.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,6 +17,30 @@ namespace {
 
 constexpr char kExpositionContentType[] =
     "text/plain; version=0.0.4; charset=utf-8";
+
+// Requests served at once. cpp-httplib's default pool has 8 threads, which a
+// few slow scrapes or idle keep-alive connections exhaust.
+// NOTE: a configurable cap with a 503 past it is still to come.
+constexpr std::size_t kWorkerThreads = 32;
+
+// Seconds a connection may take to send a request, and may stay idle
+// between keep-alive requests.
+constexpr time_t kReadTimeoutSeconds = 5;
+constexpr time_t kKeepAliveTimeoutSeconds = 5;
+
+// Like cpp-httplib's default socket options, but without SO_REUSEPORT, which
+// would let a second exporter bind the same port and take half the scrapes.
+void SetSocketOptions(int socket) {
+  int yes = 1;
+  setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+void RejectMethod(const httplib::Request&, httplib::Response& response) {
+  response.status = 405;
+  response.set_header("Allow", "GET, HEAD");
+  response.set_content("method not allowed; use GET or HEAD\n",
+                       "text/plain; charset=utf-8");
+}
 
 // cpp-httplib takes route patterns as regular expressions.
 std::string EscapeRegex(std::string_view text) {
@@ -63,6 +88,12 @@ WebServer::WebServer(WebOptions options,
       collectables_(std::move(collectables)),
       jobs_(std::move(jobs)),
       server_(std::make_unique<httplib::Server>()) {
+  server_->new_task_queue = [] {
+    return new httplib::ThreadPool(kWorkerThreads);
+  };
+  server_->set_socket_options(SetSocketOptions);
+  server_->set_read_timeout(kReadTimeoutSeconds, 0);
+  server_->set_keep_alive_timeout(kKeepAliveTimeoutSeconds);
   RegisterRoutes();
 }
 
@@ -98,10 +129,16 @@ std::string WebServer::RenderLandingPage() const {
 }
 
 void WebServer::RegisterRoutes() {
-  server_->Get(EscapeRegex(options_.telemetry_path),
+  const std::string metrics_pattern = EscapeRegex(options_.telemetry_path);
+  server_->Get(metrics_pattern,
                [this](const httplib::Request&, httplib::Response& response) {
                  response.set_content(RenderMetrics(), kExpositionContentType);
                });
+  server_->Post(metrics_pattern, RejectMethod);
+  server_->Put(metrics_pattern, RejectMethod);
+  server_->Patch(metrics_pattern, RejectMethod);
+  server_->Delete(metrics_pattern, RejectMethod);
+  server_->Options(metrics_pattern, RejectMethod);
   if (options_.telemetry_path != "/") {
     server_->Get(
         "/", [this](const httplib::Request&, httplib::Response& response) {
@@ -153,8 +190,10 @@ Expected<int> WebServer::Bind() {
   }
   if (!bound) {
     const int saved_errno = errno;
-    std::string reason =
-        saved_errno != 0 ? std::strerror(saved_errno) : "bind failed";
+    // cpp-httplib fails without errno when the host does not resolve.
+    std::string reason = saved_errno != 0
+                             ? std::strerror(saved_errno)
+                             : "the host is not a valid local address";
     return Error{"cannot listen on " + shown + ": " + reason +
                  "; choose another address with --web-listen-address"};
   }

@@ -95,12 +95,13 @@ def credentials_env(secret_id: str = TEST_SECRET_ID, secret_key: str = TEST_SECR
     return env
 
 
-def start_fake_api(workdir: Path, scenario: str = "e2e.json") -> tuple[Process, int]:
-    port_file = workdir / "fake_api.port"
+def start_fake_api(workdir: Path, scenario: str = "e2e.json",
+                   name: str = "fake_api") -> tuple[Process, int]:
+    port_file = workdir / f"{name}.port"
     process = Process(
         [sys.executable, str(FAKE_API), "--scenario", str(SCENARIOS / scenario),
          "--port", "0", "--port-file", str(port_file)],
-        credentials_env(), workdir, "fake_api")
+        credentials_env(), workdir, name)
     wait_until(lambda: port_file.exists() or not process.alive(), 10, "the fake API's port file")
     if not process.alive():
         raise AssertionError("fake API did not start:\n" + process.stderr())

@@ -14,7 +14,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 import unittest
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -181,6 +185,16 @@ class ScrapeAllJobsTest(unittest.TestCase):
         for job_id, _ in ALL_JOBS:
             self.assertIn(f"<td>{job_id}</td>", page)
 
+    def test_other_methods_on_metrics_are_405(self):
+        for method in ("POST", "PUT", "DELETE"):
+            with self.subTest(method=method):
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{self.port}/metrics", method=method, data=b"")
+                with self.assertRaises(urllib.error.HTTPError) as raised:
+                    urllib.request.urlopen(request, timeout=10)
+                self.assertEqual(raised.exception.code, 405)
+                self.assertEqual(raised.exception.headers["Allow"], "GET, HEAD")
+
     def test_unknown_path_is_404(self):
         status, _ = harness.http_get(f"http://127.0.0.1:{self.port}/nope")
         self.assertEqual(status, 404)
@@ -274,6 +288,45 @@ class ExporterVariantsTest(unittest.TestCase):
                              "network_error")
         self.assertTrue(exporter.alive())
 
+    def test_repeated_failure_logged_once(self):
+        closed_port = harness.free_port()
+        config = harness.write_config(self.workdir, closed_port, [(206, 2)])
+        exporter, port = harness.start_exporter(self.workdir, config)
+        self.addCleanup(exporter.stop)
+        for _ in range(3):
+            self.scrape(port)
+        exporter.stop()
+        warnings = [line for line in exporter.stderr().splitlines()
+                    if "level=warn" in line and "job_id=206 " in line]
+        self.assertEqual(len(warnings), 1, warnings)
+
+    def test_second_exporter_cannot_share_port(self):
+        config = harness.write_config(self.workdir, self.api_port, [(206, 2)])
+        exporter, port = harness.start_exporter(self.workdir, config)
+        self.addCleanup(exporter.stop)
+        result = harness.run_exporter(
+            [f"--config-file={config}", f"--web-listen-address=127.0.0.1:{port}"])
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(f"cannot listen on 127.0.0.1:{port}", result.stderr)
+
+    def test_sigterm_ends_slow_scrape_quickly(self):
+        fake, api_port = harness.start_fake_api(self.workdir, "slow.json", name="slow_api")
+        self.addCleanup(fake.stop)
+        config = harness.write_config(self.workdir, api_port, [(206, 2), (230, 2)],
+                                      timeout="60s")
+        exporter, port = harness.start_exporter(self.workdir, config)
+        self.addCleanup(exporter.stop)
+        scrape = threading.Thread(
+            target=harness.http_get, args=(f"http://127.0.0.1:{port}/metrics",),
+            kwargs={"timeout": 30}, daemon=True)
+        scrape.start()
+        time.sleep(1)  # let the scrape reach the API call that stalls for 30 s
+        started = time.monotonic()
+        exporter.popen.send_signal(signal.SIGTERM)
+        # The stalled call would take 30 s; shutdown must not wait for it.
+        self.assertEqual(exporter.popen.wait(timeout=10), 0)
+        self.assertLess(time.monotonic() - started, 5)
+
     def test_session_token_is_sent(self):
         config = harness.write_config(self.workdir, self.api_port, [(206, 2)])
         env = harness.credentials_env()
@@ -359,8 +412,16 @@ class StartupErrorTest(unittest.TestCase):
 
     def test_help_documents_every_flag(self):
         result = harness.run_exporter(["--help"])
+        self.assertEqual(result.returncode, 0)
         for flag in ("config_file", "web_listen_address", "web_telemetry_path", "log_level"):
             self.assertIn(flag, result.stdout + result.stderr)
+        # Only the exporter's own flags, not gflags' internal ones.
+        self.assertNotIn("tryfromenv", result.stdout + result.stderr)
+
+    def test_reserved_telemetry_path(self):
+        config = harness.write_config(self.workdir, 1, [(206, 2)])
+        self.assert_fails_with([f"--config-file={config}", "--web-telemetry-path=/-/healthy"],
+                               ["--web-telemetry-path", "/-/"])
 
 
 @unittest.skipUnless(shutil.which("prometheus"), "the prometheus package is not installed")

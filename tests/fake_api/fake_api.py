@@ -109,11 +109,15 @@ CODE_DESCRIPTIONS = {
     TASK_NOT_EXIST: "TaskNotExist",
 }
 
-# Job keys that a scenario file may use.
-# NOTE: a "fault" key (reset the connection mid-body, stall before replying) is
+# Job keys that a scenario file may use. "delay_seconds" holds the reply back
+# that long after the request is read, to test timeouts and deadlines.
+# NOTE: a "fault" key (reset the connection mid-body, stall the body) is
 # planned. Until it is implemented, load_scenario rejects it, so that a scenario
 # never loses a fault silently. Serve it in FakeApiHandler._send_reply.
-JOB_KEYS = frozenset({"body_file", "body", "status", "content_type"})
+JOB_KEYS = frozenset({"body_file", "body", "status", "content_type", "delay_seconds"})
+
+# The longest delay_seconds accepted.
+MAX_DELAY_SECONDS = 600
 
 
 class ApiError(Exception):
@@ -316,6 +320,8 @@ class Reply:
     body: bytes
     # API code in the body, or None if the body has none. Only the request log uses it.
     code: int | None
+    # Seconds to wait before sending the reply.
+    delay_seconds: float = 0
 
 
 def json_reply(document: dict[str, Any]) -> Reply:
@@ -344,7 +350,7 @@ def find_reply_code(body: bytes) -> int | None:
     """
     try:
         document = json.loads(body.decode("utf-8"))
-    except ValueError:  # invalid UTF-8 or invalid JSON
+    except (ValueError, RecursionError):  # invalid UTF-8 or JSON, or nested too deep
         return None
     code = document.get("code") if isinstance(document, dict) else None
     if isinstance(code, int) and not isinstance(code, bool):
@@ -391,7 +397,11 @@ def load_job(scenario_path: Path, job_id: str, job: Any) -> Reply:
     if not isinstance(content_type, str) or not content_type or any(c in content_type for c in "\r\n"):
         raise StartupError(f"{where}: 'content_type' must be a non-empty string on one line")
 
-    return Reply(status, content_type, body, find_reply_code(body))
+    delay = job.get("delay_seconds", 0)
+    if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= MAX_DELAY_SECONDS:
+        raise StartupError(f"{where}: 'delay_seconds' must be a number from 0 to {MAX_DELAY_SECONDS}")
+
+    return Reply(status, content_type, body, find_reply_code(body), float(delay))
 
 
 def load_scenario(path: Path) -> dict[str, Reply]:
@@ -665,6 +675,8 @@ class FakeApiHandler(BaseHTTPRequestHandler):
         self._send_reply(self.server.api.handle(request))
 
     def _send_reply(self, reply: Reply) -> None:
+        if reply.delay_seconds:
+            time.sleep(reply.delay_seconds)
         self._send(reply.status, reply.content_type, reply.body)
 
     def _read_body(self) -> bytes | None:

@@ -31,6 +31,7 @@ FAKE_API_SCRIPT = FAKE_API_DIR / "fake_api.py"
 REPLIES_DIR = FAKE_API_DIR / "replies"
 E2E_SCENARIO = FAKE_API_DIR / "scenarios" / "e2e.json"
 DEMO_SCENARIO = FAKE_API_DIR / "scenarios" / "demo.json"
+SLOW_SCENARIO = FAKE_API_DIR / "scenarios" / "slow.json"
 
 TEST_SECRET_ID = "AKIDfakeApiSelfTest0000000000000000"
 TEST_SECRET_KEY = "fakeApiSelfTestKey00000000000000"
@@ -328,6 +329,14 @@ class ReplyFilesTest(unittest.TestCase):
                 self.assertIn("206", jobs)
         self.assertEqual(set(fake_api.load_scenario(DEMO_SCENARIO)), {"206"})
         self.assertEqual(set(fake_api.load_scenario(E2E_SCENARIO)), {str(job) for job in range(206, 220)})
+
+    def test_delay_seconds(self):
+        jobs = fake_api.load_scenario(SLOW_SCENARIO)
+        self.assertEqual(jobs["206"].delay_seconds, 0)
+        self.assertEqual(jobs["230"].delay_seconds, 30)
+        for bad in (-1, "5", True, fake_api.MAX_DELAY_SECONDS + 1):
+            with self.subTest(delay=bad), self.assertRaises(fake_api.StartupError):
+                fake_api.load_job(SLOW_SCENARIO, "230", {"body": "{}", "delay_seconds": bad})
 
 
 class ApiClientMixin:

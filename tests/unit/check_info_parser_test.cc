@@ -264,6 +264,31 @@ TEST(CheckInfoParserTest, RejectsTooManySteps) {
   ParseError(body);
 }
 
+TEST(CheckInfoParserTest, RejectsDuplicateKeys) {
+  EXPECT_NE(ParseError(R"({"code":4100,"code":0})").find("\"code\" appears"),
+            std::string::npos);
+  ParseError(R"({"code":0,"data":{"stepAll":1,"stepAll":2}})");
+  ParseError(R"({"code":0,"data":{"stepInfo":[{"errno":0,"errno":-1}]}})");
+}
+
+TEST(CheckInfoParserTest, DuplicateUnknownKeysAllowed) {
+  EXPECT_EQ(ParseOk(R"({"code":0,"x":1,"x":2})").code, 0);
+}
+
+TEST(CheckInfoParserTest, NumericStringsMustBePlainDecimals) {
+  for (const char* body :
+       {R"({"code":"1e2"})", R"({"code":"0x10"})", R"({"code":"+1"})",
+        R"({"code":" 1"})", R"({"code":"1."})", R"({"code":".5"})",
+        R"({"code":"nan"})", R"({"code":"-"})"}) {
+    ParseError(body);
+  }
+  EXPECT_EQ(ParseOk(R"({"code":"-0"})").code, 0);
+}
+
+TEST(CheckInfoParserTest, SkipsByteOrderMark) {
+  EXPECT_EQ(ParseOk("\xEF\xBB\xBF{\"code\":9591}").code, 9591);
+}
+
 TEST(CheckInfoParserTest, RejectsInvalidUtf8) {
   ParseError("{\"code\":0,\"message\":\"\xff\xfe\"}");
 }

@@ -132,6 +132,18 @@ TEST(ConfigTest, ErrorsNameKeyAndValue) {
       {"", {"empty"}},
       {"api: [\n", {"invalid YAML"}},
       {"- a\n- b\n", {"mapping"}},
+      {"api: {region: r}\njobs: [{job_id: 1, src_type: \"2\"}]\n",
+       {"jobs[0].src_type", "quoted"}},
+      {"api: {region: r}\njobs: [{job_id: '1', src_type: 2}]\n",
+       {"jobs[0].job_id", "quoted"}},
+      {"api: {region: r, timeout: 100000000h}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.timeout", "100000000h"}},
+      {"api: {region: r, timeout: 6m}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.timeout", "at most 5m"}},
+      {"api: {region: r}\njobs: [{job_id: 1, src_type: 1}]\n---\n"
+       "api: {region: s}\n",
+       {"2 YAML documents"}},
   };
   for (const Case& test : cases) {
     const std::string error = ParseError(test.yaml);
@@ -148,6 +160,13 @@ TEST(ConfigTest, MissingFileNamesPathAndFlag) {
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.error().find("/nonexistent/cdb.yml"), std::string::npos);
   EXPECT_NE(config.error().find("--config-file"), std::string::npos);
+}
+
+TEST(ConfigTest, DirectoryIsNotAFile) {
+  Expected<Config> config = LoadConfigFile(CDB_SYNC_SOURCE_DIR);
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().find("is a directory"), std::string::npos)
+      << config.error();
 }
 
 TEST(ConfigTest, ExampleFileLoads) {

@@ -64,8 +64,11 @@ TEST(CredentialsTest, MaskedSecretId) {
   credentials.secret_id = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA";
   EXPECT_EQ(credentials.MaskedSecretId(),
             "AKID*****************************ESA");
-  credentials.secret_id = "short";
-  EXPECT_EQ(credentials.MaskedSecretId(), "*****");
+  credentials.secret_id = "AKIDshort";
+  EXPECT_EQ(credentials.MaskedSecretId(), "*********");
+  // A secret key in the id's variable is hidden completely.
+  credentials.secret_id = "Gu5t9xGARNpq86cd98joQYCN3Cozk1qA";
+  EXPECT_EQ(credentials.MaskedSecretId(), std::string(32, '*'));
 }
 
 }  // namespace

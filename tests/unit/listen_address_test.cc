@@ -26,14 +26,21 @@ TEST(ListenAddressTest, BracketedIpv6) {
   EXPECT_EQ(address.value().port, 9000);
 }
 
+TEST(ListenAddressTest, SchemeGetsItsOwnMessage) {
+  Expected<ListenAddress> address = ParseListenAddress("http://127.0.0.1:1");
+  ASSERT_FALSE(address.ok());
+  EXPECT_NE(address.error().find("without a scheme"), std::string::npos)
+      << address.error();
+}
+
 TEST(ListenAddressTest, FormatsIpv6InBrackets) {
   EXPECT_EQ(FormatHostPort("::1", 80), "[::1]:80");
   EXPECT_EQ(FormatHostPort("127.0.0.1", 80), "127.0.0.1:80");
 }
 
 TEST(ListenAddressTest, RejectsBadValues) {
-  for (const char* text :
-       {"", "10025", "host:", ":65536", ":-1", ":12x", "::1:80", "host:port"}) {
+  for (const char* text : {"", "10025", "host:", ":65536", ":-1", ":12x",
+                           "::1:80", "host:port", "http://127.0.0.1:1"}) {
     Expected<ListenAddress> address = ParseListenAddress(text);
     EXPECT_FALSE(address.ok()) << text;
     EXPECT_NE(address.error().find(text), std::string::npos) << address.error();

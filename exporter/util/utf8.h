@@ -1,0 +1,26 @@
+// UTF-8 helpers for text that goes into labels and logs.
+#ifndef CDB_SYNC_EXPORTER_UTIL_UTF8_H_
+#define CDB_SYNC_EXPORTER_UTIL_UTF8_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace cdb_sync {
+
+// Returns the longest prefix of `text` of at most `max_bytes` bytes that
+// does not end inside a UTF-8 sequence. `text` must be valid UTF-8.
+inline std::string_view TruncateUtf8(std::string_view text,
+                                     std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  // Back off over continuation bytes (10xxxxxx) to the start of a sequence.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return text.substr(0, end);
+}
+
+}  // namespace cdb_sync
+
+#endif  // CDB_SYNC_EXPORTER_UTIL_UTF8_H_
