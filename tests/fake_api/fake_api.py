@@ -11,10 +11,19 @@ A request that fails gets HTTP 200 with a JSON body {"code", "message",
 The signing code is written independently of the exporter's, so that one
 misreading of the signing rules cannot hide itself in both.
 
+A scenario file sets the replies, and load_scenario documents its keys. Besides
+a body and a status, a job can set a delay, padding to a given body size,
+invalid UTF-8 in its text values, or a sequence of replies for successive
+requests. It can also set a connection fault: a TCP reset in the middle of the
+body, a close before the reply, a stall before or in the middle of the body,
+or a body that drips one byte at a time. A fault applies only to requests that
+pass verification.
+
 Test-support endpoints:
     GET  /__fake/healthy    returns "ok"
-    GET  /__fake/requests   returns the API requests seen so far as a JSON list
-    POST /__fake/reset      clears that list
+    GET  /__fake/requests   returns the API requests seen so far as a JSON list,
+                            with the code and the fault, if any, of each reply
+    POST /__fake/reset      clears that list and restarts every reply sequence
 
 Example:
     TENCENTCLOUD_SECRET_ID=AKIDtest TENCENTCLOUD_SECRET_KEY=secret \\
@@ -39,10 +48,12 @@ import logging
 import os
 import re
 import secrets
+import selectors
 import signal
 import socket
 import socketserver
 import string
+import struct
 import sys
 import threading
 import time
@@ -99,7 +110,9 @@ ACTION_INVALID_PARAMETER = 9003
 TASK_NOT_EXIST = 9591
 
 # NOTE: Tencent documents only the codeDesc values Success, InvalidParameter and
-# TaskNotExist for this API. The names for 4100, 4104 and 4500 are guesses.
+# TaskNotExist for this API. The names for 4100, 4104 and 4500 are guesses, and
+# so are those in replies/throttled.json (4400), retry_later.json (5100) and
+# server_busy.json (6000).
 CODE_DESCRIPTIONS = {
     INVALID_PARAMETER: "InvalidParameter",
     AUTH_FAILURE: "AuthFailure",
@@ -109,15 +122,33 @@ CODE_DESCRIPTIONS = {
     TASK_NOT_EXIST: "TaskNotExist",
 }
 
-# Job keys that a scenario file may use. "delay_seconds" holds the reply back
-# that long after the request is read, to test timeouts and deadlines.
-# NOTE: a "fault" key (reset the connection mid-body, stall the body) is
-# planned. Until it is implemented, load_scenario rejects it, so that a scenario
-# never loses a fault silently. Serve it in FakeApiHandler._send_reply.
-JOB_KEYS = frozenset({"body_file", "body", "status", "content_type", "delay_seconds"})
+# Keys of a reply spec, which is either a whole job entry or one item of a
+# job's "sequence" list. load_scenario documents each key.
+REPLY_KEYS = frozenset(
+    {"body_file", "body", "status", "content_type", "delay_seconds", "fault", "pad_to_bytes", "invalid_utf8"}
+)
+SEQUENCE_KEY = "sequence"
 
-# The longest delay_seconds accepted.
+# The maximum delay_seconds, which is also the maximum time that a stall or drip fault lasts.
 MAX_DELAY_SECONDS = 600
+
+# Connection faults that the "fault" key selects. FakeApiHandler._send_reply serves them.
+FAULTS = ("reset_mid_body", "close_before_reply", "stall_before_reply", "stall_mid_body", "drip_body")
+# Seconds between two body bytes of the drip_body fault.
+DRIP_INTERVAL_SECONDS = 0.5
+# Seconds between two checks of a stalled connection for a client close or a server stop.
+STALL_POLL_SECONDS = 0.1
+
+# The maximum pad_to_bytes, and the name of the JSON field that contains the padding.
+MAX_PAD_BYTES = 64 << 20
+PAD_FIELD = "pad"
+
+# Bytes that "invalid_utf8" inserts at the start of some string values. 0xFF and
+# 0xFE never occur in UTF-8.
+INVALID_UTF8_BYTES = b"\xff\xfe"
+INVALID_UTF8_FIELDS = ("message", "stepName")
+# The opening of a "message" or "stepName" string value in a raw JSON body.
+INVALID_UTF8_TARGET_RE = re.compile(rb'"(?:message|stepName)"\s*:\s*"')
 
 
 class ApiError(Exception):
@@ -322,6 +353,31 @@ class Reply:
     code: int | None
     # Seconds to wait before sending the reply.
     delay_seconds: float = 0
+    # Connection fault from FAULTS to serve instead of a normal reply, or None.
+    fault: str | None = None
+
+
+class Job:
+    """Replies of one scenario job, served in order, with the last one repeating."""
+
+    def __init__(self, replies: tuple[Reply, ...]) -> None:
+        if not replies:
+            raise ValueError("a job needs at least one reply")
+        self.replies = replies
+        self._served_count = 0
+        self._lock = threading.Lock()
+
+    def next_reply(self) -> Reply:
+        """Return the reply for the next request to this job and count that request."""
+        with self._lock:
+            index = min(self._served_count, len(self.replies) - 1)
+            self._served_count += 1
+        return self.replies[index]
+
+    def rewind(self) -> None:
+        """Make the next request get the first reply again."""
+        with self._lock:
+            self._served_count = 0
 
 
 def json_reply(document: dict[str, Any]) -> Reply:
@@ -360,57 +416,195 @@ def find_reply_code(body: bytes) -> int | None:
     return None
 
 
-def load_job(scenario_path: Path, job_id: str, job: Any) -> Reply:
-    """Validate one job entry of a scenario and load its reply body."""
-    where = f"scenario {scenario_path}, job {job_id}"
-    if not DECIMAL_RE.fullmatch(job_id) or str(int(job_id)) != job_id:
-        raise StartupError(f"{where}: the job id must be a decimal integer without leading zeros")
-    if not isinstance(job, dict):
-        raise StartupError(f"{where}: the job must be a JSON object")
-    if "fault" in job:
-        raise StartupError(f"{where}: the 'fault' key is not supported yet")
-    unknown_keys = sorted(set(job) - JOB_KEYS)
+def parse_json_object(where: str, body: bytes) -> dict[str, Any]:
+    """Parse a reply body that a scenario key modifies, raising StartupError unless it is a JSON object."""
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):  # invalid UTF-8 or JSON, or nested too deep
+        document = None
+    if not isinstance(document, dict):
+        raise StartupError(f"{where}: 'invalid_utf8' and 'pad_to_bytes' need a body that is a UTF-8 JSON object")
+    return document
+
+
+def count_invalid_utf8_targets(document: dict[str, Any]) -> int:
+    """Count the string values of INVALID_UTF8_FIELDS at any depth of a parsed JSON document."""
+    count = 0
+    pending: list[Any] = [document]  # a list instead of recursion, so depth is no limit
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            count += sum(1 for name in INVALID_UTF8_FIELDS if isinstance(value.get(name), str))
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return count
+
+
+def insert_invalid_utf8(where: str, body: bytes, document: dict[str, Any]) -> bytes:
+    """Insert INVALID_UTF8_BYTES at the start of every "message" and "stepName" string value.
+
+    Works on the raw bytes, so the rest of the body keeps its exact layout.
+    document is the parsed body, used to check that every target was found.
+    """
+    expected_count = count_invalid_utf8_targets(document)
+    if expected_count == 0:
+        raise StartupError(f"{where}: 'invalid_utf8' needs a body with a string 'message' or 'stepName' value")
+    found_count = len(INVALID_UTF8_TARGET_RE.findall(body))
+    if found_count != expected_count:
+        # For example a key written with a \u escape, which the pattern does not match.
+        raise StartupError(
+            f"{where}: 'invalid_utf8' found {found_count} of the {expected_count} 'message' and 'stepName' "
+            "string values in the raw body, write those keys without escapes"
+        )
+    return INVALID_UTF8_TARGET_RE.sub(lambda match: match.group(0) + INVALID_UTF8_BYTES, body)
+
+
+def pad_json_object(where: str, body: bytes, document: dict[str, Any], size: int) -> bytes:
+    """Pad a JSON object body to exactly size bytes with a leading {"pad": "xxx..."} field.
+
+    Works on the raw bytes, so the original fields keep their exact layout.
+    document is the parsed body.
+    """
+    if PAD_FIELD in document:
+        raise StartupError(f"{where}: 'pad_to_bytes' needs a body without a '{PAD_FIELD}' field")
+    # A valid JSON object starts with optional whitespace and '{'.
+    start = body.index(b"{") + 1
+    is_empty_object = body[start:].lstrip(b" \t\r\n").startswith(b"}")
+    separator = b"" if is_empty_object else b","
+    field_prefix = f'"{PAD_FIELD}":"'.encode("ascii")
+    smallest_size = len(body) + len(field_prefix) + len(b'"') + len(separator)
+    if size < smallest_size:
+        raise StartupError(
+            f"{where}: 'pad_to_bytes' {size} is less than {smallest_size}, the size of the body with an empty pad field"
+        )
+    padding = b"x" * (size - smallest_size)
+    return body[:start] + field_prefix + padding + b'"' + separator + body[start:]
+
+
+def load_reply(scenario_path: Path, where: str, spec: dict[str, Any]) -> Reply:
+    """Validate one reply spec, which is a job entry or an item of its "sequence", and load its body."""
+    unknown_keys = sorted(set(spec) - REPLY_KEYS)
     if unknown_keys:
-        raise StartupError(f"{where}: unknown keys {unknown_keys}, expected some of {sorted(JOB_KEYS)}")
-    if ("body_file" in job) == ("body" in job):
+        raise StartupError(f"{where}: unknown keys {unknown_keys}, expected some of {sorted(REPLY_KEYS)}")
+    if ("body_file" in spec) == ("body" in spec):
         raise StartupError(f"{where}: set exactly one of 'body_file' and 'body'")
 
-    if "body" in job:
-        if not isinstance(job["body"], str):
+    if "body" in spec:
+        if not isinstance(spec["body"], str):
             raise StartupError(f"{where}: 'body' must be a string")
-        body = job["body"].encode("utf-8")
+        body = spec["body"].encode("utf-8")
     else:
-        if not isinstance(job["body_file"], str) or not job["body_file"]:
+        if not isinstance(spec["body_file"], str) or not spec["body_file"]:
             raise StartupError(f"{where}: 'body_file' must be a non-empty path string")
-        body_path = scenario_path.parent / job["body_file"]
+        body_path = scenario_path.parent / spec["body_file"]
         try:
             body = body_path.read_bytes()
         except OSError as error:
             raise StartupError(f"{where}: failed to read body_file {body_path}: {error.strerror}") from None
 
-    status = job.get("status", 200)
+    status = spec.get("status", 200)
     # 204 and 304 replies cannot carry a body, and 1xx is not a final reply.
     if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599 or status in (204, 304):
         raise StartupError(f"{where}: 'status' must be an HTTP status from 200 to 599 other than 204 and 304")
 
-    content_type = job.get("content_type", JSON_CONTENT_TYPE)
+    content_type = spec.get("content_type", JSON_CONTENT_TYPE)
     if not isinstance(content_type, str) or not content_type or any(c in content_type for c in "\r\n"):
         raise StartupError(f"{where}: 'content_type' must be a non-empty string on one line")
 
-    delay = job.get("delay_seconds", 0)
+    delay = spec.get("delay_seconds", 0)
     if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= MAX_DELAY_SECONDS:
         raise StartupError(f"{where}: 'delay_seconds' must be a number from 0 to {MAX_DELAY_SECONDS}")
 
-    return Reply(status, content_type, body, find_reply_code(body), float(delay))
+    fault = spec.get("fault")
+    if "fault" in spec and (not isinstance(fault, str) or fault not in FAULTS):
+        raise StartupError(f"{where}: 'fault' {fault!r} is unknown, expected one of {list(FAULTS)}")
+
+    invalid_utf8 = spec.get("invalid_utf8", False)
+    if not isinstance(invalid_utf8, bool):
+        raise StartupError(f"{where}: 'invalid_utf8' must be true or false")
+
+    pad_to_bytes = spec.get("pad_to_bytes")
+    if "pad_to_bytes" in spec and (
+        not isinstance(pad_to_bytes, int) or isinstance(pad_to_bytes, bool) or not 1 <= pad_to_bytes <= MAX_PAD_BYTES
+    ):
+        raise StartupError(f"{where}: 'pad_to_bytes' must be an integer number of bytes from 1 to {MAX_PAD_BYTES}")
+
+    # The code comes from the body as written, because invalid_utf8 makes the sent body undecodable.
+    code = find_reply_code(body)
+    if invalid_utf8 or pad_to_bytes is not None:
+        document = parse_json_object(where, body)
+        if invalid_utf8:
+            body = insert_invalid_utf8(where, body, document)
+        if pad_to_bytes is not None:
+            body = pad_json_object(where, body, document, pad_to_bytes)
+
+    return Reply(status, content_type, body, code, float(delay), fault)
 
 
-def load_scenario(path: Path) -> dict[str, Reply]:
-    """Load and validate a scenario file, returning the reply for each jobId.
+def load_job(scenario_path: Path, job_id: str, job: Any) -> Job:
+    """Validate one job entry of a scenario and load its reply bodies."""
+    where = f"scenario {scenario_path}, job {job_id}"
+    if not DECIMAL_RE.fullmatch(job_id) or str(int(job_id)) != job_id:
+        raise StartupError(f"{where}: the job id must be a decimal integer without leading zeros")
+    if not isinstance(job, dict):
+        raise StartupError(f"{where}: the job must be a JSON object")
+    if SEQUENCE_KEY not in job:
+        unknown_keys = sorted(set(job) - REPLY_KEYS)
+        if unknown_keys:
+            raise StartupError(
+                f"{where}: unknown keys {unknown_keys}, expected '{SEQUENCE_KEY}' alone or some of {sorted(REPLY_KEYS)}"
+            )
+        return Job((load_reply(scenario_path, where, job),))
 
-    The file is a JSON object {"jobs": {"<jobId>": job}}. A job has either
-    "body_file" (relative to the scenario file) or "body" (a string sent as
-    UTF-8), and optionally "status" (default 200) and "content_type" (default
-    JSON). Raises StartupError naming the file and the job at fault.
+    other_keys = sorted(set(job) - {SEQUENCE_KEY})
+    if other_keys:
+        raise StartupError(f"{where}: '{SEQUENCE_KEY}' replaces the other keys, so remove {other_keys}")
+    sequence = job[SEQUENCE_KEY]
+    if not isinstance(sequence, list) or not sequence:
+        raise StartupError(f"{where}: '{SEQUENCE_KEY}' must be a non-empty list of reply objects")
+    replies = []
+    for index, spec in enumerate(sequence):
+        item_where = f"{where}, {SEQUENCE_KEY} item {index}"
+        if not isinstance(spec, dict):
+            raise StartupError(f"{item_where}: the item must be a JSON object")
+        replies.append(load_reply(scenario_path, item_where, spec))
+    return Job(tuple(replies))
+
+
+def load_scenario(path: Path) -> dict[str, Job]:
+    """Load and validate a scenario file, returning the job for each jobId.
+
+    The file is a JSON object {"jobs": {"<jobId>": job}}. A job is either one
+    reply spec or {"sequence": [spec, ...]}. A sequence serves its specs in
+    order to successive requests for that jobId and then repeats the last one.
+    POST /__fake/reset restarts every sequence. A reply spec has these keys:
+
+    body_file or body (exactly one): the reply body, a path relative to the
+        scenario file or a string sent as UTF-8.
+    status: HTTP status, default 200.
+    content_type: Content-Type header, default JSON.
+    delay_seconds: seconds to wait after reading the request, at most
+        MAX_DELAY_SECONDS.
+    fault: a connection fault served instead of the normal reply, one of
+        reset_mid_body      headers with the full Content-Length and about half
+                            of the body, then a TCP RST (SO_LINGER 0, close).
+        close_before_reply  close the connection without sending anything.
+        stall_before_reply  send nothing, until the client closes, the server
+                            stops or MAX_DELAY_SECONDS pass.
+        stall_mid_body      headers and about half of the body, then stall as
+                            stall_before_reply does.
+        drip_body           headers, then the body one byte every
+                            DRIP_INTERVAL_SECONDS. After MAX_DELAY_SECONDS the
+                            rest of the body goes out at once.
+        The request must still pass verification, because a rejected request
+        gets its error reply without the fault.
+    pad_to_bytes: pad a JSON object body to exactly this many bytes, at most
+        MAX_PAD_BYTES, with a leading field {"pad": "xxx..."}.
+    invalid_utf8: if true, insert the bytes FF FE at the start of every
+        "message" and "stepName" string value of a JSON object body.
+
+    Raises StartupError naming the file and the job at fault.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -501,7 +695,7 @@ def redact(params: Mapping[str, str]) -> dict[str, str]:
 class FakeApi:
     """Verifies API requests, chooses their replies and records them."""
 
-    def __init__(self, credentials: Credentials, jobs: dict[str, Reply]) -> None:
+    def __init__(self, credentials: Credentials, jobs: dict[str, Job]) -> None:
         self.credentials = credentials
         self.jobs = jobs
         # Only requests with the configured SecretId reach the nonce check, so
@@ -522,7 +716,10 @@ class FakeApi:
             self._check_signature(request, params)
             verified = True
             job_id = self._check_action_params(params)
-            reply = self.jobs.get(job_id, TASK_NOT_FOUND_REPLY)
+            job = self.jobs.get(job_id)
+            reply = TASK_NOT_FOUND_REPLY if job is None else job.next_reply()
+            if reply.fault is not None:
+                logger.info("serving job %s with fault %s", job_id, reply.fault)
         except ApiError as error:
             reply = error_reply(error)
             logger.info("rejected %s request with code %d: %s", request.method, error.code, error.message)
@@ -534,9 +731,16 @@ class FakeApi:
                 "params": redact(params),
                 "code": reply.code,
                 "verified": verified,
+                "fault": reply.fault,
             }
         )
         return reply
+
+    def reset(self) -> None:
+        """Clear the request log and make every job start again from its first reply."""
+        self.request_log.clear()
+        for job in self.jobs.values():
+            job.rewind()
 
     @staticmethod
     def _decode_params(request: ApiRequest) -> tuple[dict[str, str], ApiError | None]:
@@ -656,7 +860,7 @@ class FakeApiHandler(BaseHTTPRequestHandler):
         if path == API_PATH:
             self._serve_api(path, query, body.decode("latin-1"))
         elif path == RESET_PATH:
-            self.server.api.request_log.clear()
+            self.server.api.reset()
             self._send(200, TEXT_CONTENT_TYPE, b"ok")
         elif path in (HEALTHY_PATH, REQUESTS_PATH):
             self._send(405, TEXT_CONTENT_TYPE, b"use GET\n", {"Allow": "GET"})
@@ -675,9 +879,84 @@ class FakeApiHandler(BaseHTTPRequestHandler):
         self._send_reply(self.server.api.handle(request))
 
     def _send_reply(self, reply: Reply) -> None:
-        if reply.delay_seconds:
-            time.sleep(reply.delay_seconds)
-        self._send(reply.status, reply.content_type, reply.body)
+        """Send a scenario reply after its delay, or serve its connection fault."""
+        if reply.delay_seconds and self.server.stopping.wait(reply.delay_seconds):
+            self.close_connection = True  # the server is stopping, so the reply is dropped
+            return
+        half_length = len(reply.body) // 2
+        if reply.fault is None:
+            self._send(reply.status, reply.content_type, reply.body)
+        elif reply.fault == "close_before_reply":
+            self.close_connection = True
+        elif reply.fault == "stall_before_reply":
+            self._stall(reply.fault)
+        elif reply.fault == "reset_mid_body":
+            self._send_headers(reply.status, reply.content_type, len(reply.body))
+            self.wfile.write(reply.body[:half_length])
+            self._reset_connection()
+        elif reply.fault == "stall_mid_body":
+            self._send_headers(reply.status, reply.content_type, len(reply.body))
+            self.wfile.write(reply.body[:half_length])
+            self._stall(reply.fault)
+        elif reply.fault == "drip_body":
+            self._send_headers(reply.status, reply.content_type, len(reply.body))
+            self._drip(reply.body)
+        else:
+            raise ValueError(f"unknown fault {reply.fault!r}, which load_reply should have rejected")
+
+    def _stall(self, fault: str) -> None:
+        """Send nothing until the client closes, the server stops or MAX_DELAY_SECONDS pass, then close."""
+        self.close_connection = True
+        client = "%s:%d" % self.client_address[:2]
+        deadline = time.monotonic() + MAX_DELAY_SECONDS
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.connection, selectors.EVENT_READ)
+            while not self.server.stopping.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    logger.info("fault %s: closing the connection to %s after %d s", fault, client, MAX_DELAY_SECONDS)
+                    return
+                if selector.select(min(STALL_POLL_SECONDS, remaining)) and not self._discard_input():
+                    logger.info("fault %s: client %s closed the connection", fault, client)
+                    return
+
+    def _discard_input(self) -> bool:
+        """Read and drop whatever the client sent, returning False once the client has closed."""
+        try:
+            return bool(self.connection.recv(65536))
+        except ConnectionError:
+            return False
+
+    def _drip(self, body: bytes) -> None:
+        """Send body one byte every DRIP_INTERVAL_SECONDS, and the rest at once after MAX_DELAY_SECONDS."""
+        deadline = time.monotonic() + MAX_DELAY_SECONDS
+        for offset in range(len(body)):
+            if offset > 0 and self.server.stopping.wait(DRIP_INTERVAL_SECONDS):
+                self.close_connection = True
+                return
+            if time.monotonic() >= deadline:
+                logger.info(
+                    "fault drip_body: sending the last %d bytes at once after %d s",
+                    len(body) - offset,
+                    MAX_DELAY_SECONDS,
+                )
+                self.wfile.write(body[offset:])
+                return
+            self.wfile.write(body[offset : offset + 1])
+
+    def _reset_connection(self) -> None:
+        """Abort the connection with a TCP RST instead of the usual FIN."""
+        # SO_LINGER on with a zero timeout makes close() send RST.
+        # NOTE: close() also drops written bytes that are still in the send
+        # buffer. On loopback the self-test receives all of them, but over a
+        # real network the client may get less than half of the body.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # The socket closes only once rfile, which makefile() made from it, is
+        # closed too. Both close here because the server would otherwise call
+        # shutdown(SHUT_WR) first, and that sends a FIN before the RST.
+        self.rfile.close()
+        self.connection.close()
+        self.close_connection = True
 
     def _read_body(self) -> bytes | None:
         """Read the request body, or send an error reply and return None."""
@@ -713,16 +992,26 @@ class FakeApiHandler(BaseHTTPRequestHandler):
         extra_headers: Mapping[str, str] | None = None,
         close: bool = False,
     ) -> None:
+        self._send_headers(status, content_type, len(body), extra_headers, close)
+        self.wfile.write(body)
+
+    def _send_headers(
+        self,
+        status: int,
+        content_type: str,
+        content_length: int,
+        extra_headers: Mapping[str, str] | None = None,
+        close: bool = False,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(content_length))
         for name, value in (extra_headers or {}).items():
             self.send_header(name, value)
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
-        self.wfile.write(body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # The default line contains the query string, and with it the Signature.
@@ -744,7 +1033,13 @@ class FakeApiServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], address_family: socket.AddressFamily, api: FakeApi) -> None:
         self.address_family = address_family
         self.api = api
+        # Set by shutdown(). Delays, stalls and drips in handler threads end when it is set.
+        self.stopping = threading.Event()
         super().__init__(address, FakeApiHandler)
+
+    def shutdown(self) -> None:
+        self.stopping.set()
+        super().shutdown()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind would look the host name up with getfqdn().

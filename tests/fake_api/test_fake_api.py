@@ -1,8 +1,9 @@
 """Self-test of the fake Tencent Cloud API server.
 
-Checks the signing helper against published vectors, the reply files, and a
-running fake_api.py subprocess on 127.0.0.1: request verification, scenario
-replies, the test-support endpoints and start-up errors.
+Checks the signing helper against published vectors, the reply files, the
+scenario keys, and a running fake_api.py subprocess on 127.0.0.1: request
+verification, scenario replies, connection faults, reply sequences, the
+test-support endpoints and start-up errors.
 
 Run from the repository root:
     python3 -m unittest tests/fake_api/test_fake_api.py
@@ -10,15 +11,19 @@ Run from the repository root:
 
 from __future__ import annotations
 
+import collections
 import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
+import unittest.mock
 import urllib.parse
 from pathlib import Path
 
@@ -32,6 +37,8 @@ REPLIES_DIR = FAKE_API_DIR / "replies"
 E2E_SCENARIO = FAKE_API_DIR / "scenarios" / "e2e.json"
 DEMO_SCENARIO = FAKE_API_DIR / "scenarios" / "demo.json"
 SLOW_SCENARIO = FAKE_API_DIR / "scenarios" / "slow.json"
+FAULTS_SCENARIO = FAKE_API_DIR / "scenarios" / "faults.json"
+SEED_BODY = (REPLIES_DIR / "seed_response.json").read_bytes()
 
 TEST_SECRET_ID = "AKIDfakeApiSelfTest0000000000000000"
 TEST_SECRET_KEY = "fakeApiSelfTestKey00000000000000"
@@ -322,6 +329,21 @@ class ReplyFilesTest(unittest.TestCase):
         self.assertGreater(load_reply("out_of_range.json")["data"]["stepAll"], 2**64)
         self.assertEqual(load_reply("wrong_types.json")["data"]["stepInfo"], "none")
 
+    def test_retry_replies(self):
+        expected = {
+            "throttled.json": (4400, "RequestLimitExceeded"),
+            "auth_failure.json": (4100, "AuthFailure"),
+            "retry_later.json": (5100, "OperationFailed"),
+            "server_busy.json": (6000, "InternalError"),
+        }
+        for name, (code, code_desc) in expected.items():
+            with self.subTest(name=name):
+                reply = load_reply(name)
+                self.assertEqual(reply["code"], code)
+                self.assertEqual(reply["codeDesc"], code_desc)
+                self.assertTrue(reply["message"])
+                self.assertEqual(reply["data"], [])
+
     def test_scenarios_load(self):
         for scenario in (E2E_SCENARIO, DEMO_SCENARIO):
             with self.subTest(scenario=scenario.name):
@@ -329,14 +351,176 @@ class ReplyFilesTest(unittest.TestCase):
                 self.assertIn("206", jobs)
         self.assertEqual(set(fake_api.load_scenario(DEMO_SCENARIO)), {"206"})
         self.assertEqual(set(fake_api.load_scenario(E2E_SCENARIO)), {str(job) for job in range(206, 220)})
+        self.assertEqual(set(fake_api.load_scenario(FAULTS_SCENARIO)), {str(job) for job in range(300, 322)})
 
     def test_delay_seconds(self):
         jobs = fake_api.load_scenario(SLOW_SCENARIO)
-        self.assertEqual(jobs["206"].delay_seconds, 0)
-        self.assertEqual(jobs["230"].delay_seconds, 30)
+        self.assertEqual(jobs["206"].replies[0].delay_seconds, 0)
+        self.assertEqual(jobs["230"].replies[0].delay_seconds, 30)
         for bad in (-1, "5", True, fake_api.MAX_DELAY_SECONDS + 1):
             with self.subTest(delay=bad), self.assertRaises(fake_api.StartupError):
                 fake_api.load_job(SLOW_SCENARIO, "230", {"body": "{}", "delay_seconds": bad})
+
+
+class ScenarioKeysTest(unittest.TestCase):
+    """Validation and body changes of the scenario keys, loaded in-process."""
+
+    SEED_SPEC = {"body_file": "../replies/seed_response.json"}
+    # One "message" and twelve "stepName" values.
+    SEED_TARGET_COUNT = 13
+
+    def load(self, job: dict) -> fake_api.Job:
+        return fake_api.load_job(FAULTS_SCENARIO, "400", job)
+
+    def assert_rejected(self, job: dict, expected_text: str) -> None:
+        with self.assertRaises(fake_api.StartupError) as context:
+            self.load(job)
+        self.assertIn(expected_text, str(context.exception))
+
+    def test_every_fault_accepted(self):
+        for fault in fake_api.FAULTS:
+            with self.subTest(fault=fault):
+                (reply,) = self.load(dict(self.SEED_SPEC, fault=fault)).replies
+                self.assertEqual(reply.fault, fault)
+                self.assertEqual(reply.body, SEED_BODY)
+
+    def test_no_fault_by_default(self):
+        (reply,) = self.load(self.SEED_SPEC).replies
+        self.assertIsNone(reply.fault)
+
+    def test_invalid_fault_rejected(self):
+        for fault in ("reset", "", "DRIP_BODY", None, 1, ["drip_body"]):
+            with self.subTest(fault=fault):
+                self.assert_rejected(dict(self.SEED_SPEC, fault=fault), "'fault'")
+
+    def test_pad_to_bytes_exact_size(self):
+        (reply,) = self.load(dict(self.SEED_SPEC, pad_to_bytes=5000)).replies
+        self.assertEqual(len(reply.body), 5000)
+        padding_length = 5000 - len(SEED_BODY) - len(b'"pad":"",')
+        self.assertEqual(reply.body, b'{"pad":"' + b"x" * padding_length + b'",' + SEED_BODY[1:])
+        document = json.loads(reply.body)
+        self.assertEqual(document.pop("pad"), "x" * padding_length)
+        self.assertEqual(document, json.loads(SEED_BODY))
+        self.assertEqual(reply.code, 0)
+
+    def test_pad_to_bytes_empty_object(self):
+        cases = {"{}": b'{"pad":"xx"}', " { } ": b' {"pad":"xx" } '}
+        for body, expected in cases.items():
+            with self.subTest(body=body):
+                (reply,) = self.load({"body": body, "pad_to_bytes": len(expected)}).replies
+                self.assertEqual(reply.body, expected)
+                self.assertEqual(json.loads(reply.body), {"pad": "xx"})
+
+    def test_pad_to_bytes_smallest_size(self):
+        smallest_size = len('{"pad":"","code":0}')
+        (reply,) = self.load({"body": '{"code":0}', "pad_to_bytes": smallest_size}).replies
+        self.assertEqual(reply.body, b'{"pad":"","code":0}')
+        self.assert_rejected({"body": '{"code":0}', "pad_to_bytes": smallest_size - 1}, "less than")
+
+    def test_invalid_pad_to_bytes_rejected(self):
+        for size in ("100", 1.5, True, None, 0, -1, fake_api.MAX_PAD_BYTES + 1):
+            with self.subTest(size=size):
+                self.assert_rejected(dict(self.SEED_SPEC, pad_to_bytes=size), "'pad_to_bytes'")
+
+    def test_pad_to_bytes_needs_json_object(self):
+        for body in ("not json", "[1, 2]", '"text"'):
+            with self.subTest(body=body):
+                self.assert_rejected({"body": body, "pad_to_bytes": 100}, "JSON object")
+        self.assert_rejected({"body": '{"pad": 1}', "pad_to_bytes": 100}, "without a 'pad' field")
+
+    def test_invalid_utf8_inserted(self):
+        (reply,) = self.load(dict(self.SEED_SPEC, invalid_utf8=True)).replies
+        self.assertEqual(reply.body.count(fake_api.INVALID_UTF8_BYTES), self.SEED_TARGET_COUNT)
+        self.assertEqual(reply.body.replace(fake_api.INVALID_UTF8_BYTES, b""), SEED_BODY)
+        self.assertIn(b'"message": "\xff\xfe"', reply.body)
+        self.assertIn(b'"stepName": "\xff\xfe\xe6\xa3\x80', reply.body)  # before 检查参数
+        with self.assertRaises(UnicodeDecodeError):
+            reply.body.decode("utf-8")
+        self.assertEqual(reply.code, 0)
+
+    def test_invalid_utf8_false_keeps_body(self):
+        (reply,) = self.load(dict(self.SEED_SPEC, invalid_utf8=False)).replies
+        self.assertEqual(reply.body, SEED_BODY)
+
+    def test_invalid_utf8_with_padding(self):
+        (reply,) = self.load(dict(self.SEED_SPEC, invalid_utf8=True, pad_to_bytes=4096)).replies
+        self.assertEqual(len(reply.body), 4096)
+        self.assertTrue(reply.body.startswith(b'{"pad":"xxx'))
+        self.assertEqual(reply.body.count(fake_api.INVALID_UTF8_BYTES), self.SEED_TARGET_COUNT)
+
+    def test_invalid_utf8_rejected(self):
+        for value in ("yes", 1, None):
+            with self.subTest(value=value):
+                self.assert_rejected(dict(self.SEED_SPEC, invalid_utf8=value), "'invalid_utf8'")
+        cases = {
+            "no target field": ('{"code": 0, "data": {"error": "x"}}', "string 'message' or 'stepName'"),
+            "escaped key": ('{"\\u006dessage": "x"}', "without escapes"),
+            "not JSON": ("not json", "JSON object"),
+        }
+        for case, (body, expected_text) in cases.items():
+            with self.subTest(case=case):
+                self.assert_rejected({"body": body, "invalid_utf8": True}, expected_text)
+
+    def test_sequence_loads_in_order(self):
+        job = self.load({"sequence": [{"body": "a"}, {"body": "b", "status": 503, "fault": "drip_body"}]})
+        self.assertEqual([reply.body for reply in job.replies], [b"a", b"b"])
+        self.assertEqual([reply.status for reply in job.replies], [200, 503])
+        self.assertEqual([reply.fault for reply in job.replies], [None, "drip_body"])
+
+    def test_invalid_sequence_rejected(self):
+        cases = {
+            "empty list": ({"sequence": []}, "non-empty list"),
+            "object": ({"sequence": {"body": "a"}}, "non-empty list"),
+            "string": ({"sequence": "a"}, "non-empty list"),
+            "null": ({"sequence": None}, "non-empty list"),
+            "item not an object": ({"sequence": [1]}, "sequence item 0"),
+            "invalid item": ({"sequence": [{"body": "a"}, {"body": "b", "fault": "nope"}]}, "sequence item 1"),
+            "with body": ({"sequence": [{"body": "a"}], "body": "b"}, "remove ['body']"),
+            "nested sequence": ({"sequence": [{"sequence": [{"body": "a"}]}]}, "unknown keys ['sequence']"),
+        }
+        for case, (job, expected_text) in cases.items():
+            with self.subTest(case=case):
+                self.assert_rejected(job, expected_text)
+
+    def test_misspelled_sequence_named(self):
+        self.assert_rejected({"sequense": [{"body": "a"}]}, "'sequence' alone")
+
+
+class JobTest(unittest.TestCase):
+    @staticmethod
+    def make_job(count: int) -> fake_api.Job:
+        replies = tuple(fake_api.Reply(200, "text/plain", str(index).encode("ascii"), None) for index in range(count))
+        return fake_api.Job(replies)
+
+    def test_last_reply_repeats(self):
+        job = self.make_job(2)
+        self.assertEqual([job.next_reply().body for _ in range(4)], [b"0", b"1", b"1", b"1"])
+
+    def test_rewind_restarts(self):
+        job = self.make_job(2)
+        job.next_reply()
+        job.rewind()
+        self.assertEqual(job.next_reply().body, b"0")
+
+    def test_concurrent_requests_each_get_one_reply(self):
+        job = self.make_job(100)
+        served = collections.Counter()
+        lock = threading.Lock()
+
+        def request_many():
+            for _ in range(50):
+                body = job.next_reply().body
+                with lock:
+                    served[body] += 1
+
+        threads = [threading.Thread(target=request_many) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for index in range(99):
+            self.assertEqual(served[str(index).encode("ascii")], 1, index)
+        self.assertEqual(served[b"99"], 8 * 50 - 99)
 
 
 class ApiClientMixin:
@@ -653,6 +837,265 @@ class SessionTokenTest(ApiClientMixin, unittest.TestCase):
         self.assertEqual(json.loads(raw_log)[0]["params"]["Token"], "<redacted>")
 
 
+def receive_until_closed(connection: socket.socket) -> tuple[bytes, OSError | None]:
+    """Read until the peer closes or the read fails, returning the bytes and the error (None after a FIN)."""
+    data = b""
+    while True:
+        try:
+            chunk = connection.recv(65536)
+        except OSError as error:  # TimeoutError and ConnectionResetError included
+            return data, error
+        if not chunk:
+            return data, None
+        data += chunk
+
+
+def split_response(data: bytes) -> tuple[dict[str, str], bytes]:
+    """Split raw HTTP/1.1 response bytes into lower-case headers and the body received so far."""
+    head, separator, body = data.partition(b"\r\n\r\n")
+    if not separator:
+        raise AssertionError(f"no complete response head in {data[:200]!r}")
+    headers = {}
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return headers, body
+
+
+class FaultScenarioTest(ApiClientMixin, unittest.TestCase):
+    """Jobs of scenarios/faults.json served by a running fake."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = FakeServerProcess(credentials_environment(), FAULTS_SCENARIO)
+        cls.addClassCleanup(cls.server.close)
+
+    def open_request(self, job_id: str, timeout: float, server: FakeServerProcess | None = None) -> socket.socket:
+        """Send a signed GET request on a raw socket and return it, so the test can observe resets and stalls."""
+        server = server or self.server
+        params = self.build(job_id=job_id, host=server.host)
+        target = f"{fake_api.API_PATH}?{fake_api.encode_query(params)}"
+        connection = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
+        self.addCleanup(connection.close)
+        connection.sendall(f"GET {target} HTTP/1.1\r\nHost: {server.host}\r\n\r\n".encode("ascii"))
+        return connection
+
+    def wait_for_stderr(self, text: str, server: FakeServerProcess | None = None, timeout: float = 3) -> None:
+        server = server or self.server
+        deadline = time.monotonic() + timeout
+        while text not in server.stderr_text():
+            if time.monotonic() > deadline:
+                self.fail(f"{text!r} not in the fake's stderr within {timeout} s:\n{server.stderr_text()}")
+            time.sleep(0.02)
+
+    def reset(self) -> None:
+        self.assertEqual(self.send("POST", fake_api.RESET_PATH, b"")[0], 200)
+
+    def test_healthy_control(self):
+        self.assertEqual(self.call(self.build(job_id="300")), (200, fake_api.JSON_CONTENT_TYPE, SEED_BODY))
+
+    def test_reset_mid_body(self):
+        data, error = receive_until_closed(self.open_request("301", timeout=2))
+        self.assertIsInstance(error, ConnectionResetError)
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data[:100])
+        headers, body = split_response(data)
+        self.assertEqual(headers["content-length"], str(len(SEED_BODY)))
+        self.assertEqual(body, SEED_BODY[: len(SEED_BODY) // 2])
+
+    def test_close_before_reply(self):
+        data, error = receive_until_closed(self.open_request("302", timeout=2))
+        self.assertIsNone(error)
+        self.assertEqual(data, b"")
+
+    def test_stall_before_reply(self):
+        connection = self.open_request("303", timeout=1)
+        data, error = receive_until_closed(connection)
+        self.assertIsInstance(error, TimeoutError)
+        self.assertEqual(data, b"")
+        client_port = connection.getsockname()[1]
+        connection.close()
+        self.wait_for_stderr(f"fault stall_before_reply: client 127.0.0.1:{client_port} closed the connection")
+
+    def test_stall_mid_body(self):
+        data, error = receive_until_closed(self.open_request("304", timeout=1))
+        self.assertIsInstance(error, TimeoutError)
+        headers, body = split_response(data)
+        self.assertEqual(headers["content-length"], str(len(SEED_BODY)))
+        self.assertEqual(body, SEED_BODY[: len(SEED_BODY) // 2])
+
+    def test_stall_does_not_delay_stop(self):
+        server = FakeServerProcess(credentials_environment(), FAULTS_SCENARIO)
+        self.addCleanup(server.close)
+        connection = self.open_request("303", timeout=2, server=server)
+        self.wait_for_stderr("serving job 303 with fault stall_before_reply", server)
+        started = time.monotonic()
+        self.assertEqual(server.stop(), 0)
+        self.assertLess(time.monotonic() - started, 2)
+        self.assertEqual(receive_until_closed(connection), (b"", None))
+
+    def test_drip_body(self):
+        connection = self.open_request("305", timeout=2)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += connection.recv(65536)
+        deadline = time.monotonic() + 1.2
+        while time.monotonic() < deadline:
+            connection.settimeout(max(deadline - time.monotonic(), 0.01))
+            try:
+                data += connection.recv(65536)
+            except TimeoutError:
+                break
+        headers, body = split_response(data)
+        self.assertEqual(headers["content-length"], str(len(SEED_BODY)))
+        # At 0.5 s a byte, about 3 bytes arrive in 1.2 s, and fewer on a loaded machine.
+        self.assertGreaterEqual(len(body), 1)
+        self.assertLessEqual(len(body), 4)
+        self.assertEqual(body, SEED_BODY[: len(body)])
+
+    def test_fault_needs_valid_signature(self):
+        for job_id in ("301", "302", "303", "304", "305"):
+            with self.subTest(job_id=job_id):
+                reply = self.call_json(self.build(job_id=job_id, secret_key="wrong"))
+                self.assert_api_error(reply, fake_api.AUTH_FAILURE)
+
+    def test_request_log_records_fault(self):
+        self.reset()
+        receive_until_closed(self.open_request("302", timeout=2))
+        self.call(self.build(job_id="300"))
+        self.call(self.build(job_id="302", secret_key="wrong"))
+        entries = self.request_log()
+        self.assertEqual([entry["params"]["jobId"] for entry in entries], ["302", "300", "302"])
+        self.assertEqual([entry["fault"] for entry in entries], ["close_before_reply", None, None])
+        self.assertEqual([entry["verified"] for entry in entries], [True, True, False])
+        self.assertEqual([entry["code"] for entry in entries], [0, 0, fake_api.AUTH_FAILURE])
+
+    def test_service_unavailable_html(self):
+        status, content_type, body = self.call(self.build(job_id="306"))
+        self.assertEqual(status, 503)
+        self.assertEqual(content_type, "text/html")
+        self.assertIn(b"503 Service Unavailable", body)
+
+    def test_padded_reply(self):
+        status, _, body = self.call(self.build(job_id="307"))
+        self.assertEqual(status, 200)
+        self.assertEqual(len(body), 5 * 1024 * 1024)
+        document = json.loads(body)
+        self.assertEqual(set(document.pop("pad")), {"x"})
+        self.assertEqual(document, json.loads(SEED_BODY))
+
+    def test_invalid_utf8_reply(self):
+        status, _, body = self.call(self.build(job_id="308"))
+        self.assertEqual(status, 200)
+        self.assertEqual(body.count(b"\xff\xfe"), ScenarioKeysTest.SEED_TARGET_COUNT)
+        self.assertEqual(body.replace(b"\xff\xfe", b""), SEED_BODY)
+
+    def test_api_error_jobs_repeat(self):
+        expected_codes = {"309": 4400, "310": 4100, "311": 9003, "312": 9591, "313": 6000}
+        for job_id, code in expected_codes.items():
+            with self.subTest(job_id=job_id):
+                for _ in range(2):
+                    self.assertEqual(self.call_json(self.build(job_id=job_id))["code"], code)
+
+    def test_sequences_then_last_repeats(self):
+        self.reset()
+        first_replies = {
+            "314": (200, (REPLIES_DIR / "throttled.json").read_bytes()),
+            "315": (502, b"<html><body><h1>502 Bad Gateway</h1></body></html>"),
+            "316": (200, (REPLIES_DIR / "retry_later.json").read_bytes()),
+            "317": (200, (REPLIES_DIR / "auth_failure.json").read_bytes()),
+        }
+        for job_id, (first_status, first_body) in first_replies.items():
+            with self.subTest(job_id=job_id):
+                status, _, body = self.call(self.build(job_id=job_id))
+                self.assertEqual((status, body), (first_status, first_body))
+                for _ in range(2):
+                    status, _, body = self.call(self.build(job_id=job_id))
+                    self.assertEqual((status, body), (200, SEED_BODY))
+
+    def test_reset_restarts_sequence(self):
+        self.reset()
+        self.assertEqual(self.call_json(self.build(job_id="314"))["code"], 4400)
+        self.assertEqual(self.call_json(self.build(job_id="314"))["code"], 0)
+        self.reset()
+        self.assertEqual(self.call_json(self.build(job_id="314"))["code"], 4400)
+
+    def test_rejected_request_keeps_sequence_position(self):
+        self.reset()
+        self.call(self.build(job_id="314", secret_key="wrong"))
+        self.assertEqual(self.call_json(self.build(job_id="314"))["code"], 4400)
+
+    def test_broken_body_jobs(self):
+        expected_bodies = {
+            "318": (REPLIES_DIR / "wrong_types.json").read_bytes(),
+            "319": (REPLIES_DIR / "truncated.json").read_bytes(),
+            "320": (REPLIES_DIR / "trailing_garbage.json").read_bytes(),
+            "321": b"not json",
+        }
+        for job_id, expected_body in expected_bodies.items():
+            with self.subTest(job_id=job_id):
+                self.assertEqual(self.call(self.build(job_id=job_id))[::2], (200, expected_body))
+
+
+class InProcessServerTest(unittest.TestCase):
+    """FakeApiServer in the test process, where handler threads outlive serve_forever() and limits can be patched."""
+
+    def setUp(self):
+        credentials = fake_api.Credentials(TEST_SECRET_ID, TEST_SECRET_KEY, None)
+        self.api = fake_api.FakeApi(credentials, fake_api.load_scenario(FAULTS_SCENARIO))
+        self.server = fake_api.FakeApiServer(("127.0.0.1", 0), socket.AF_INET, self.api)
+        self.addCleanup(self.server.server_close)
+        self.server_thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.server_thread.start()
+        self.addCleanup(self.server.shutdown)
+
+    def open_request(self, job_id: str) -> socket.socket:
+        """Send a signed GET request on a raw socket with a 2 s timeout, and wait until the fake has logged it."""
+        port = self.server.server_address[1]
+        host = f"127.0.0.1:{port}"
+        params = {"Action": fake_api.CHECK_INFO_ACTION, "Region": "ap-guangzhou", "jobId": job_id, "srcType": "2"}
+        query = fake_api.signed_query("GET", host, fake_api.API_PATH, params, TEST_SECRET_ID, TEST_SECRET_KEY)
+        connection = socket.create_connection(("127.0.0.1", port), timeout=2)
+        self.addCleanup(connection.close)
+        connection.sendall(f"GET {fake_api.API_PATH}?{query} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode("ascii"))
+        deadline = time.monotonic() + 2
+        while not self.api.request_log.snapshot() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(len(self.api.request_log.snapshot()), 1)
+        return connection
+
+    def test_shutdown_ends_stall(self):
+        connection = self.open_request("303")
+        self.server.shutdown()
+        self.server_thread.join(2)
+        self.assertFalse(self.server_thread.is_alive())
+        # The 2 s socket timeout fails this check unless the stall ends on shutdown.
+        self.assertEqual(receive_until_closed(connection), (b"", None))
+
+    def test_stall_ends_after_max_delay(self):
+        with unittest.mock.patch.object(fake_api, "MAX_DELAY_SECONDS", 0.5):
+            connection = self.open_request("303")
+            started = time.monotonic()
+            self.assertEqual(receive_until_closed(connection), (b"", None))
+        self.assertGreaterEqual(time.monotonic() - started, 0.3)
+
+    def test_drip_sends_rest_after_max_delay(self):
+        with unittest.mock.patch.object(fake_api, "MAX_DELAY_SECONDS", 1):
+            connection = self.open_request("305")
+            started = time.monotonic()
+            data = b""
+            while len(data.partition(b"\r\n\r\n")[2]) < len(SEED_BODY):
+                # Without the cut-off, dripping the whole seed body would take over 15 minutes.
+                self.assertLess(time.monotonic() - started, 3, "the drip went on past MAX_DELAY_SECONDS")
+                chunk = connection.recv(65536)
+                self.assertTrue(chunk, "the connection closed before the whole body arrived")
+                data += chunk
+        _, body = split_response(data)
+        self.assertEqual(body, SEED_BODY)
+        self.assertGreaterEqual(time.monotonic() - started, 0.8)
+
+
 class StartupTest(unittest.TestCase):
     def run_fake(self, arguments: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess:
         command = [sys.executable, str(FAKE_API_SCRIPT), *arguments]
@@ -676,7 +1119,8 @@ class StartupTest(unittest.TestCase):
     def test_bad_scenarios_exit_2(self):
         cases = {
             "missing body file": ({"jobs": {"206": {"body_file": "no_such_reply.json"}}}, "no_such_reply.json"),
-            "fault key": ({"jobs": {"206": {"body": "{}", "fault": "reset"}}}, "fault"),
+            "unknown fault": ({"jobs": {"206": {"body": "{}", "fault": "reset"}}}, "fault"),
+            "empty sequence": ({"jobs": {"206": {"sequence": []}}}, "sequence"),
             "unknown key": ({"jobs": {"206": {"body": "{}", "delay": 1}}}, "delay"),
             "both bodies": ({"jobs": {"206": {"body": "{}", "body_file": "x.json"}}}, "exactly one"),
             "job id not decimal": ({"jobs": {"job206": {"body": "{}"}}}, "job206"),
