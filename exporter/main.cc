@@ -6,18 +6,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <thread>
 
-#include "exporter/api/check_info_client.h"
-#include "exporter/api/credentials.h"
 #include "exporter/api/curl_transport.h"
-#include "exporter/config/config.h"
-#include "exporter/metrics/check_collector.h"
+#include "exporter/app/runtime.h"
 #include "exporter/metrics/families.h"
+#include "exporter/metrics/self_metrics.h"
 #include "exporter/util/log.h"
 #include "exporter/version.h"
 #include "exporter/web/listen_address.h"
@@ -26,31 +25,25 @@
 DECLARE_bool(help);
 
 DEFINE_string(config_file, "cdb_sync_exporter.yml",
-              "Path of the YAML configuration file (API settings and jobs).");
+              "Path of the YAML configuration file (API settings and jobs). "
+              "Reloaded on SIGHUP and on POST /-/reload.");
 DEFINE_string(web_listen_address, ":10025",
               "Address to serve HTTP on, as HOST:PORT; \":PORT\" listens on "
               "every IPv4 interface and port 0 picks a free port.");
 DEFINE_string(web_telemetry_path, "/metrics",
               "URL path under which the metrics are served.");
+DEFINE_double(scrape_timeout_offset, 0.5,
+              "Seconds subtracted from the scrape timeout that Prometheus "
+              "sends (X-Prometheus-Scrape-Timeout-Seconds), so that the reply "
+              "arrives in time.");
 DEFINE_string(log_level, "info",
               "Lowest level of log lines written to stderr: debug, info, "
               "warn or error.");
+DEFINE_string(log_format, "logfmt",
+              "Format of log lines: logfmt or json (one object per line).");
 
 namespace cdb_sync {
 namespace {
-
-// The collectable for metrics that do not change while the process runs.
-class StaticCollectable : public prometheus::Collectable {
- public:
-  explicit StaticCollectable(std::vector<prometheus::MetricFamily> families)
-      : families_(std::move(families)) {}
-  std::vector<prometheus::MetricFamily> Collect() const override {
-    return families_;
-  }
-
- private:
-  const std::vector<prometheus::MetricFamily> families_;
-};
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "cdb_sync_exporter: %s\n", message.c_str());
@@ -74,41 +67,69 @@ std::optional<std::string> GetEnvironment(std::string_view name) {
   return std::string(value);
 }
 
+// Waits for SIGHUP (reload) and for SIGTERM or SIGINT (stop). Runs on its
+// own thread; the signals are blocked in every other thread.
+void HandleSignals(const sigset_t& signals, RuntimeHolder& runtimes,
+                   WebServer& server, CurlTransport& transport) {
+  while (true) {
+    int signal_number = 0;
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number == SIGHUP) {
+      log::Info("reloading the configuration", {{"signal", "SIGHUP"}});
+      (void)runtimes.Reload();
+      continue;
+    }
+    log::Info("stopping", {{"signal", strsignal(signal_number)}});
+    // Stop accepting, then end the API calls in flight so that running
+    // scrapes finish at once instead of after api.timeout.
+    server.Stop();
+    transport.Shutdown();
+    return;
+  }
+}
+
 int Run() {
   std::optional<log::Level> level = log::ParseLevel(FLAGS_log_level);
   if (!level) {
     return Fail("invalid --log-level \"" + FLAGS_log_level +
                 "\": use debug, info, warn or error");
   }
-  log::Init(*level);
+  std::optional<log::Format> format = log::ParseFormat(FLAGS_log_format);
+  if (!format) {
+    return Fail("invalid --log-format \"" + FLAGS_log_format +
+                "\": use logfmt or json");
+  }
+  log::Init(*level, *format);
 
   if (!IsValidTelemetryPath(FLAGS_web_telemetry_path)) {
     return Fail("invalid --web-telemetry-path \"" + FLAGS_web_telemetry_path +
                 "\": it must start with /, must not start with /-/ and must "
                 "not contain spaces, ? or #");
   }
+  if (!std::isfinite(FLAGS_scrape_timeout_offset) ||
+      FLAGS_scrape_timeout_offset < 0 || FLAGS_scrape_timeout_offset > 60) {
+    return Fail("invalid --scrape-timeout-offset " +
+                std::to_string(FLAGS_scrape_timeout_offset) +
+                ": use seconds from 0 to 60, e.g. 0.5");
+  }
   Expected<ListenAddress> address =
       ParseListenAddress(FLAGS_web_listen_address);
   if (!address.ok()) return Fail("--web-listen-address: " + address.error());
 
-  Expected<Config> config = LoadConfigFile(FLAGS_config_file);
-  if (!config.ok()) return Fail(config.error());
-  Expected<Credentials> credentials =
-      CredentialsFromEnvironment(GetEnvironment);
-  if (!credentials.ok()) return Fail(credentials.error());
-  if (credentials.value().secret_id.rfind("AKID", 0) != 0) {
-    log::Warn(
-        "TENCENTCLOUD_SECRET_ID does not start with AKID; check that it and "
-        "TENCENTCLOUD_SECRET_KEY are not swapped");
-  }
+  // Read the configuration once before the signals are blocked, so that
+  // Ctrl-C still works if reading it hangs. The transport outlives every
+  // Runtime, so its concurrency comes from this first read.
+  Expected<Config> startup_config = LoadConfigFile(FLAGS_config_file);
+  if (!startup_config.ok()) return Fail(startup_config.error());
 
-  // Block the stop signals before any thread starts, so every thread
-  // inherits the mask and only the waiting thread below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the signals before any thread starts, so every thread inherits
+  // the mask and only HandleSignals receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   if (CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK) {
@@ -117,45 +138,61 @@ int Run() {
   }
 
   const std::string user_agent = std::string("cdb_sync_exporter/") + kVersion;
-  Expected<std::unique_ptr<CurlTransport>> transport =
-      CurlTransport::Create(config.value().api.max_concurrency, user_agent);
+  Expected<std::unique_ptr<CurlTransport>> transport = CurlTransport::Create(
+      startup_config.value().api.max_concurrency, user_agent);
   if (!transport.ok()) return Fail(transport.error());
 
-  const Config& settings = config.value();
-  CheckInfoClient client(settings.api, credentials.value(), *transport.value());
-  CheckCollector collector(settings.jobs, client);
-  StaticCollectable build_info({BuildInfoFamily(kVersion, kRevision)});
+  SelfMetrics self_metrics;
+  RuntimeHolder runtimes(FLAGS_config_file, GetEnvironment, *transport.value(),
+                         self_metrics);
+  if (Expected<std::shared_ptr<const Runtime>> loaded = runtimes.Reload();
+      !loaded.ok()) {
+    return Fail(loaded.error());
+  }
+
+  const prometheus::MetricFamily build_info =
+      BuildInfoFamily(kVersion, kRevision);
+  WebHandlers handlers;
+  handlers.metrics = [&](Deadline deadline) {
+    std::vector<prometheus::MetricFamily> families = {build_info};
+    std::shared_ptr<const Runtime> runtime = runtimes.Current();
+    std::vector<prometheus::MetricFamily> checks =
+        runtime->collector->Collect(deadline);
+    // The self-metrics are collected after the checks, so they count this
+    // scrape's API calls.
+    std::vector<prometheus::MetricFamily> own = self_metrics.Collect();
+    families.insert(families.end(), std::make_move_iterator(checks.begin()),
+                    std::make_move_iterator(checks.end()));
+    families.insert(families.end(), std::make_move_iterator(own.begin()),
+                    std::make_move_iterator(own.end()));
+    return families;
+  };
+  handlers.jobs = [&runtimes] { return runtimes.Current()->config.jobs; };
+  handlers.reload = [&runtimes] {
+    log::Info("reloading the configuration", {{"trigger", "POST /-/reload"}});
+    Expected<std::shared_ptr<const Runtime>> reloaded = runtimes.Reload();
+    return reloaded.ok() ? std::string() : reloaded.error();
+  };
 
   WebOptions web_options;
   web_options.listen_address = address.value();
   web_options.telemetry_path = FLAGS_web_telemetry_path;
   web_options.version = kVersion;
-  WebServer server(web_options, {&build_info, &collector}, settings.jobs);
+  web_options.scrape_timeout_offset = std::chrono::milliseconds(
+      std::llround(FLAGS_scrape_timeout_offset * 1000));
+  WebServer server(web_options, std::move(handlers));
   Expected<int> port = server.Bind();
   if (!port.ok()) return Fail(port.error());
 
   CurlTransport& curl_transport = *transport.value();
-  std::thread signal_waiter([&server, &curl_transport, stop_signals] {
-    int signal_number = 0;
-    sigwait(&stop_signals, &signal_number);
-    log::Info("stopping", {{"signal", strsignal(signal_number)}});
-    // Stop accepting, then end the API calls in flight so that running
-    // scrapes finish at once instead of after api.timeout.
-    server.Stop();
-    curl_transport.Shutdown();
-  });
+  std::thread signal_thread(
+      [&] { HandleSignals(signals, runtimes, server, curl_transport); });
 
-  const std::string listening =
-      FormatHostPort(address.value().host, port.value());
   log::Info("cdb_sync_exporter started",
             {{"version", kVersion},
              {"revision", kRevision},
-             {"address", listening},
-             {"telemetry_path", FLAGS_web_telemetry_path},
-             {"endpoint", settings.api.endpoint.url},
-             {"region", settings.api.region},
-             {"jobs", std::to_string(settings.jobs.size())},
-             {"secret_id", credentials.value().MaskedSecretId()}});
+             {"address", FormatHostPort(address.value().host, port.value())},
+             {"telemetry_path", FLAGS_web_telemetry_path}});
 
   const bool served = server.Serve();
   if (!served) {
@@ -163,7 +200,7 @@ int Run() {
     // Wake the signal thread so that it can be joined.
     kill(getpid(), SIGTERM);
   }
-  signal_waiter.join();
+  signal_thread.join();
   transport.value().reset();
   curl_global_cleanup();
   log::Info("cdb_sync_exporter stopped");
@@ -178,8 +215,8 @@ int main(int argc, char** argv) {
       "Prometheus exporter for Tencent Cloud data-sync checks.\n"
       "Credentials come from the environment: TENCENTCLOUD_SECRET_ID, "
       "TENCENTCLOUD_SECRET_KEY and, for temporary credentials, "
-      "TENCENTCLOUD_SESSION_TOKEN.\nUsage: cdb_sync_exporter "
-      "--config-file=PATH [flags]");
+      "TENCENTCLOUD_SESSION_TOKEN (or from the files that the configuration "
+      "names).\nUsage: cdb_sync_exporter --config-file=PATH [flags]");
   gflags::SetVersionString(std::string(cdb_sync::kVersion) + " (revision " +
                            cdb_sync::kRevision + ")");
   gflags::ParseCommandLineNonHelpFlags(&argc, &argv, /*remove_flags=*/true);

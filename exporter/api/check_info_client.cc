@@ -1,15 +1,82 @@
 #include "exporter/api/check_info_client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <limits>
 #include <random>
+#include <thread>
 #include <utility>
 
 #include "exporter/api/signer_v2.h"
 #include "exporter/parse/check_info_parser.h"
+#include "exporter/util/log.h"
 
 namespace cdb_sync {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// An attempt is not started with less time than this left before the
+// deadline: it could not finish, and it would spend the API's quota.
+constexpr std::chrono::milliseconds kMinAttemptTime{100};
+
+// How long past the deadline a reply is still awaited; the transfer's own
+// timeout ends at the deadline, so this only absorbs scheduling delays.
+constexpr std::chrono::milliseconds kDeadlineGrace{50};
+
+constexpr int64_t kThrottledCode = 4400;
+
+// True for a throttling reply: code 4400, or code 4000 with the message
+// "(503) Quota run out" that the API has also been seen to send.
+bool IsThrottledReply(const CheckInfoReply& reply) {
+  return reply.code == kThrottledCode ||
+         (reply.code == 4000 &&
+          reply.message.find("Quota run out") != std::string::npos);
+}
+
+FetchResult TimeoutResult(std::string message) {
+  FetchResult result;
+  result.outcome = FetchOutcome::kTimeout;
+  result.error = std::move(message);
+  return result;
+}
+
+FetchResult InternalErrorResult(std::string message) {
+  FetchResult result;
+  result.outcome = FetchOutcome::kInternalError;
+  result.error = std::move(message);
+  return result;
+}
+
+// Returns `base` * 2^(attempt-1), scaled by a random factor in [0.5, 1.5)
+// so that jobs throttled together do not retry together.
+std::chrono::milliseconds Backoff(std::chrono::milliseconds base, int attempt) {
+  thread_local std::mt19937 generator(std::random_device{}());
+  std::uniform_real_distribution<double> jitter(0.5, 1.5);
+  const double scaled = static_cast<double>(base.count()) *
+                        static_cast<double>(1 << std::min(attempt - 1, 10)) *
+                        jitter(generator);
+  return std::chrono::milliseconds(static_cast<int64_t>(scaled));
+}
+
+}  // namespace
+
+bool IsRetryable(const FetchResult& result) {
+  switch (result.outcome) {
+    case FetchOutcome::kNetworkError:
+    case FetchOutcome::kTimeout:
+    case FetchOutcome::kThrottled:
+      return true;
+    case FetchOutcome::kHttpError:
+      return result.http_status >= 500;
+    case FetchOutcome::kApiError:
+      return result.reply &&
+             (result.reply->code == 5100 || result.reply->code == 6000);
+    default:
+      return false;
+  }
+}
 
 CheckInfoClient::CheckInfoClient(ApiConfig api, Credentials credentials,
                                  HttpTransport& transport, Clock clock,
@@ -67,7 +134,7 @@ HttpRequest CheckInfoClient::BuildRequest(const Job& job) const {
   }
   request.connect_timeout = api_.connect_timeout;
   request.timeout = api_.timeout;
-  request.max_body_bytes = kMaxReplyBytes;
+  request.max_body_bytes = api_.max_response_size;
   return request;
 }
 
@@ -86,6 +153,12 @@ FetchResult CheckInfoClient::InterpretResponse(const HttpResponse& response) {
     case TransportError::kInternal:
       result.outcome = FetchOutcome::kInternalError;
       result.error = response.error_message;
+      return result;
+    case TransportError::kBodyTooLarge:
+      // Not a reply the exporter reads, and asking again returns the same.
+      result.outcome = FetchOutcome::kParseError;
+      result.error = response.error_message +
+                     "; raise api.max_response_size if the reply is genuine";
       return result;
     default:
       result.outcome = FetchOutcome::kNetworkError;
@@ -108,7 +181,8 @@ FetchResult CheckInfoClient::InterpretResponse(const HttpResponse& response) {
   }
   result.reply = std::move(reply).value();
   if (result.reply->code != 0) {
-    result.outcome = FetchOutcome::kApiError;
+    result.outcome = IsThrottledReply(*result.reply) ? FetchOutcome::kThrottled
+                                                     : FetchOutcome::kApiError;
     result.error = "API error code " + std::to_string(result.reply->code);
     return result;
   }
@@ -116,30 +190,155 @@ FetchResult CheckInfoClient::InterpretResponse(const HttpResponse& response) {
   return result;
 }
 
-std::vector<FetchResult> CheckInfoClient::FetchAll(
-    std::span<const Job> jobs) const {
-  std::vector<FetchResult> results(jobs.size());
-  std::vector<std::future<HttpResponse>> responses(jobs.size());
+void CheckInfoClient::Observe(const FetchResult& result) const {
+  if (observer_) observer_(result.outcome, result.duration_seconds);
+}
 
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    try {
-      responses[i] = transport_.Send(BuildRequest(jobs[i]));
-    } catch (const std::exception& error) {
-      results[i].outcome = FetchOutcome::kInternalError;
-      results[i].error =
-          std::string("cannot build the request: ") + error.what();
+void CheckInfoClient::FetchWithRetries(
+    std::span<const Job> jobs, const std::vector<std::size_t>& indices,
+    SteadyClock::time_point deadline, std::vector<FetchResult>& results) const {
+  std::vector<std::size_t> pending = indices;
+  for (int attempt = 1; !pending.empty(); ++attempt) {
+    // Send this round's requests, each with at most the time that is left.
+    std::vector<std::future<HttpResponse>> responses(pending.size());
+    // Whether each request went out; a future stops being valid once read.
+    std::vector<bool> sent(pending.size(), false);
+    const SteadyClock::time_point round_start = SteadyClock::now();
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      const std::size_t i = pending[k];
+      const auto remaining =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                round_start);
+      if (remaining < kMinAttemptTime) {
+        if (attempt == 1) {
+          results[i] = TimeoutResult(
+              "the scrape deadline left no time for the API call");
+        }
+        continue;
+      }
+      try {
+        HttpRequest request = BuildRequest(jobs[i]);
+        request.timeout = std::min(request.timeout, remaining);
+        request.connect_timeout =
+            std::min(request.connect_timeout, request.timeout);
+        request.deadline = deadline;
+        // NOTE: libcurl resends a request once by itself, with the same
+        // Nonce, when a reused connection turns out to be closed. If the API
+        // had already read the first copy, it answers 4500 (replay).
+        responses[k] = transport_.Send(std::move(request));
+        sent[k] = true;
+      } catch (const std::exception& error) {
+        results[i] = InternalErrorResult(
+            std::string("cannot build the request: ") + error.what());
+      }
+    }
+
+    // Collect the replies; the transfers end by the deadline on their own.
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      if (!responses[k].valid()) continue;
+      const std::size_t i = pending[k];
+      try {
+        if (responses[k].wait_until(deadline + kDeadlineGrace) !=
+            std::future_status::ready) {
+          results[i] = TimeoutResult("no reply before the scrape deadline");
+        } else {
+          results[i] = InterpretResponse(responses[k].get());
+        }
+      } catch (const std::exception& error) {
+        results[i] = InternalErrorResult(
+            std::string("cannot read the response: ") + error.what());
+      }
+      results[i].attempts = attempt;
+      Observe(results[i]);
+    }
+
+    // Retry what can succeed, if the budget allows another attempt.
+    if (attempt > api_.retries) break;
+    std::vector<std::size_t> retry;
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      if (sent[k] && IsRetryable(results[pending[k]])) {
+        retry.push_back(pending[k]);
+      }
+    }
+    if (retry.empty()) break;
+    const std::chrono::milliseconds backoff =
+        Backoff(api_.retry_backoff, attempt);
+    if (SteadyClock::now() + backoff + kMinAttemptTime > deadline) break;
+    for (std::size_t i : retry) {
+      log::Info("retrying API call",
+                {{"job_id", std::to_string(jobs[i].job_id)},
+                 {"src_type", SrcTypeLabel(jobs[i].src_type)},
+                 {"attempt", std::to_string(attempt + 1)},
+                 {"outcome", FetchOutcomeName(results[i].outcome)},
+                 {"backoff_ms", std::to_string(backoff.count())}});
+    }
+    std::this_thread::sleep_for(backoff);
+    pending = std::move(retry);
+  }
+}
+
+std::vector<FetchResult> CheckInfoClient::FetchAll(std::span<const Job> jobs,
+                                                   Deadline deadline) const {
+  const SteadyClock::time_point effective_deadline = deadline.value_or(
+      SteadyClock::now() + api_.timeout + std::chrono::seconds(1));
+  std::vector<FetchResult> results(jobs.size());
+
+  // Lead the jobs nobody is fetching; follow the others' flights.
+  std::vector<std::size_t> led;
+  std::vector<std::promise<FetchResult>> promises;
+  std::vector<std::pair<std::size_t, std::shared_future<FetchResult>>> followed;
+  {
+    MutexLock lock(mutex_);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const JobKey key{jobs[i].job_id, static_cast<int>(jobs[i].src_type)};
+      auto found = flights_.find(key);
+      if (found != flights_.end()) {
+        followed.emplace_back(i, found->second->result);
+        continue;
+      }
+      std::promise<FetchResult>& promise = promises.emplace_back();
+      auto flight = std::make_shared<Flight>();
+      flight->result = promise.get_future().share();
+      flights_.emplace(key, std::move(flight));
+      led.push_back(i);
     }
   }
 
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    if (!responses[i].valid()) continue;
+  try {
+    FetchWithRetries(jobs, led, effective_deadline, results);
+  } catch (const std::exception& error) {
+    for (std::size_t i : led) {
+      results[i] =
+          InternalErrorResult(std::string("fetch failed: ") + error.what());
+    }
+  }
+
+  // Publish the led results to this flight's followers.
+  {
+    MutexLock lock(mutex_);
+    for (std::size_t i : led) {
+      flights_.erase(
+          JobKey{jobs[i].job_id, static_cast<int>(jobs[i].src_type)});
+    }
+  }
+  for (std::size_t k = 0; k < led.size(); ++k) {
+    promises[k].set_value(results[led[k]]);
+  }
+
+  for (auto& [i, result] : followed) {
     try {
-      results[i] = InterpretResponse(responses[i].get());
+      if (result.wait_until(effective_deadline + kDeadlineGrace) ==
+          std::future_status::ready) {
+        results[i] = result.get();
+      } else {
+        results[i] = TimeoutResult(
+            "no reply before the scrape deadline from the API call that a "
+            "concurrent scrape started");
+      }
     } catch (const std::exception& error) {
-      results[i] = FetchResult();
-      results[i].outcome = FetchOutcome::kInternalError;
-      results[i].error =
-          std::string("cannot read the response: ") + error.what();
+      results[i] = InternalErrorResult(
+          std::string("the concurrent scrape's API call failed: ") +
+          error.what());
     }
   }
   return results;

@@ -1,11 +1,16 @@
 // The client for GetCdbDataSyncTaskCheckInfo: builds signed requests, sends
-// them through an HttpTransport and parses the replies.
+// them through an HttpTransport, retries what can succeed on a second try,
+// and parses the replies.
 #ifndef CDB_SYNC_EXPORTER_API_CHECK_INFO_CLIENT_H_
 #define CDB_SYNC_EXPORTER_API_CHECK_INFO_CLIENT_H_
 
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <map>
+#include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "exporter/api/credentials.h"
@@ -13,36 +18,52 @@
 #include "exporter/config/config.h"
 #include "exporter/model/check_info.h"
 #include "exporter/model/job.h"
+#include "exporter/util/mutex.h"
 
 namespace cdb_sync {
 
 inline constexpr std::string_view kCheckInfoAction =
     "GetCdbDataSyncTaskCheckInfo";
 
-// The largest reply body accepted; real replies are a few kilobytes.
-// NOTE: fixed for now; a configuration key for it is still to come.
-inline constexpr std::size_t kMaxReplyBytes = 4 << 20;
+// Returns true when a second attempt may succeed where `result` failed:
+// network errors, timeouts, HTTP 5xx, throttling (4400) and the API's
+// "retry later" codes 5100 and 6000. Authentication (4100-4110), replay
+// (4500), parameter (9003) and not-found (9591) errors are final.
+bool IsRetryable(const FetchResult& result);
 
 // CheckInfoClient is thread-safe: FetchAll may run from several scrapes at
-// once. It does not own the transport, which must outlive it.
+// once, and concurrent fetches of the same job share one series of API calls
+// (single-flight). It does not own the transport, which must outlive it.
 class CheckInfoClient {
  public:
   // Returns the current Unix time in seconds.
   using Clock = std::function<int64_t()>;
   // Returns a random positive Nonce.
   using NonceSource = std::function<uint64_t()>;
+  // Called once per API attempt, retries included, from the fetching thread.
+  using AttemptObserver =
+      std::function<void(FetchOutcome outcome, double seconds)>;
 
   CheckInfoClient(ApiConfig api, Credentials credentials,
                   HttpTransport& transport, Clock clock = SystemClock,
                   NonceSource nonce_source = RandomNonce);
 
+  // Sets the observer; call before the first FetchAll.
+  void SetAttemptObserver(AttemptObserver observer) {
+    observer_ = std::move(observer);
+  }
+
   // Builds the signed request for `job`, with a fresh Timestamp and Nonce.
   HttpRequest BuildRequest(const Job& job) const;
 
   // Fetches every job concurrently and returns one result per job, in the
-  // order of `jobs`. An exception while building a request or reading a
-  // reply becomes that job's kInternalError result.
-  std::vector<FetchResult> FetchAll(std::span<const Job> jobs) const;
+  // order of `jobs`. Each job is retried while IsRetryable() and time
+  // remains; no attempt runs past `deadline`, and a job without a result by
+  // then is reported as kTimeout. Without a deadline the budget is
+  // api.timeout plus one second. An exception while building a request or
+  // reading a reply becomes that job's kInternalError result.
+  std::vector<FetchResult> FetchAll(std::span<const Job> jobs,
+                                    Deadline deadline = std::nullopt) const;
 
   // Turns a transport response into a FetchResult, parsing the body.
   static FetchResult InterpretResponse(const HttpResponse& response);
@@ -52,12 +73,33 @@ class CheckInfoClient {
   // from std::random_device.
   static uint64_t RandomNonce();
 
+  const ApiConfig& api() const { return api_; }
+
  private:
+  using JobKey = std::pair<int64_t, int>;
+
+  // The attempts of one job that concurrent fetches share.
+  struct Flight {
+    std::shared_future<FetchResult> result;
+  };
+
+  // Runs the attempts of the jobs at `indices` and stores their results.
+  void FetchWithRetries(std::span<const Job> jobs,
+                        const std::vector<std::size_t>& indices,
+                        std::chrono::steady_clock::time_point deadline,
+                        std::vector<FetchResult>& results) const;
+
+  void Observe(const FetchResult& result) const;
+
   const ApiConfig api_;
   const Credentials credentials_;
   HttpTransport& transport_;
   const Clock clock_;
   const NonceSource nonce_source_;
+  AttemptObserver observer_;
+
+  mutable Mutex mutex_;
+  mutable std::map<JobKey, std::shared_ptr<Flight>> flights_ GUARDED_BY(mutex_);
 };
 
 }  // namespace cdb_sync

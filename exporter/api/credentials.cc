@@ -1,5 +1,11 @@
 #include "exporter/api/credentials.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
 namespace cdb_sync {
 namespace {
 
@@ -31,7 +37,7 @@ std::string Credentials::MaskedSecretId() const {
 }
 
 Expected<Credentials> CredentialsFromEnvironment(
-    const std::function<std::optional<std::string>(std::string_view)>& getenv) {
+    const GetEnvironmentFunction& getenv) {
   Credentials credentials;
   const std::pair<std::string_view, std::string*> required[] = {
       {kSecretIdVariable, &credentials.secret_id},
@@ -60,6 +66,50 @@ Expected<Credentials> CredentialsFromEnvironment(
           "trailing newline"};
     }
     credentials.session_token = std::move(*token);
+  }
+  return credentials;
+}
+
+Expected<Credentials> LoadCredentials(const ApiConfig& api,
+                                      const GetEnvironmentFunction& getenv) {
+  // Files stand in for their variables: read them first, and let the
+  // environment lookup see the file's content under the variable's name.
+  std::map<std::string_view, std::string> from_files;
+  const std::pair<std::string_view, const std::string*> files[] = {
+      {kSecretIdVariable, &api.secret_id_file},
+      {kSecretKeyVariable, &api.secret_key_file},
+      {kSessionTokenVariable, &api.token_file},
+  };
+  for (const auto& [variable, path] : files) {
+    if (path->empty()) continue;
+    std::ifstream file(*path, std::ios::binary);
+    std::ostringstream contents;
+    if (file) contents << file.rdbuf();
+    if (!file || file.bad()) {
+      return Error{"cannot read the credentials file \"" + *path + "\" (for " +
+                   std::string(variable) + "): " + std::strerror(errno)};
+    }
+    std::string value = std::move(contents).str();
+    if (value.ends_with("\r\n")) {
+      value.resize(value.size() - 2);
+    } else if (value.ends_with("\n")) {
+      value.pop_back();
+    }
+    if (value.empty()) {
+      return Error{"the credentials file \"" + *path + "\" (for " +
+                   std::string(variable) + ") is empty"};
+    }
+    from_files.emplace(variable, std::move(value));
+  }
+
+  Expected<Credentials> credentials = CredentialsFromEnvironment(
+      [&](std::string_view name) -> std::optional<std::string> {
+        auto found = from_files.find(name);
+        if (found != from_files.end()) return found->second;
+        return getenv(name);
+      });
+  if (!credentials.ok() && !from_files.empty()) {
+    return Error{credentials.error() + " or its api.*_file key"};
   }
   return credentials;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "exporter/config/config.h"
 #include "exporter/util/expected.h"
 
 namespace cdb_sync {
@@ -30,11 +31,20 @@ struct Credentials {
   std::string MaskedSecretId() const;
 };
 
-// Reads the credentials through `getenv` (std::getenv outside tests). The
-// id and key are required; the token is optional. An error names the
-// missing variable, never a value.
+// Looks up an environment variable; std::getenv outside tests.
+using GetEnvironmentFunction =
+    std::function<std::optional<std::string>(std::string_view)>;
+
+// Reads the credentials through `getenv`. The id and key are required; the
+// token is optional. An error names the missing variable, never a value.
 Expected<Credentials> CredentialsFromEnvironment(
-    const std::function<std::optional<std::string>(std::string_view)>& getenv);
+    const GetEnvironmentFunction& getenv);
+
+// Reads each credential from its file when `api` names one (one trailing
+// newline is dropped), else from its environment variable. An error names
+// the file or variable, never a value.
+Expected<Credentials> LoadCredentials(const ApiConfig& api,
+                                      const GetEnvironmentFunction& getenv);
 
 }  // namespace cdb_sync
 

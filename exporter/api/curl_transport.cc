@@ -233,7 +233,23 @@ void CurlTransport::StartTransfer(std::unique_ptr<Transfer> transfer) {
     return;
   }
   transfer->easy = easy;
-  const HttpRequest& request = transfer->request;
+  HttpRequest& request = transfer->request;
+
+  // A request that waited in the queue gets only the time left before its
+  // deadline.
+  if (request.deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *request.deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      idle_handles_.push_back(easy);
+      transfer->Fail(TransportError::kTimeout,
+                     "the deadline passed while the request waited for a "
+                     "free connection slot");
+      return;
+    }
+    request.timeout = std::min(request.timeout, left);
+    request.connect_timeout = std::min(request.connect_timeout, left);
+  }
 
   // Build the header list. curl_slist_append returns the list's head, or
   // null when out of memory, leaving the list as it was.

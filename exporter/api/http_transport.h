@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <future>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{5000};
   // A body larger than this is abandoned as TransportError::kBodyTooLarge.
   std::size_t max_body_bytes = 4 << 20;
+  // When set, the transfer also ends at this time, even if it waited in a
+  // queue; one that has not started by then fails with kTimeout.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 // The reason a request got no complete response. An HTTP status, whatever

@@ -1,6 +1,7 @@
 #include "exporter/config/config.h"
 
 #include <curl/curl.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -18,9 +19,43 @@ namespace {
 
 constexpr int kMaxConcurrency = 1024;
 
+constexpr int kMaxRetries = 10;
+constexpr std::size_t kMinResponseSize = 1024;
+constexpr std::size_t kMaxResponseSize = std::size_t{64} << 20;
+
 // The longest timeout accepted. A scrape waits for its API calls, so longer
 // values only make scrapes and shutdown hang.
 constexpr std::chrono::milliseconds kMaxTimeout = std::chrono::minutes(5);
+
+// Discards every parse event; used to count documents without building
+// nodes.
+class IgnoreEvents : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Counts the documents in `text`, stopping at `limit`. yaml-cpp 0.7.0's
+// LoadAll loops forever on a stray "," and allocates a node per loop, so
+// the count must be capped.
+std::size_t CountDocuments(const std::string& text, std::size_t limit) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  IgnoreEvents events;
+  std::size_t count = 0;
+  while (count < limit && parser.HandleNextDocument(events)) ++count;
+  return count;
+}
 
 // Thrown inside this file only; ParseConfig turns it into an Error.
 struct ConfigError {
@@ -189,7 +224,8 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
   reader.RejectUnknownKeys(
       node, "api.",
       {"endpoint", "region", "signature_method", "http_method", "timeout",
-       "connect_timeout", "max_concurrency"});
+       "connect_timeout", "max_concurrency", "retries", "retry_backoff",
+       "max_response_size", "secret_id_file", "secret_key_file", "token_file"});
 
   YAML::Node endpoint_node = node["endpoint"];
   if (endpoint_node) {
@@ -236,6 +272,39 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
                       ": must be from 1 to " + std::to_string(kMaxConcurrency));
     }
     api.max_concurrency = static_cast<int>(value);
+  }
+  if (YAML::Node retries = node["retries"]) {
+    const int64_t value = reader.Integer(retries, "api.retries");
+    if (value < 0 || value > kMaxRetries) {
+      reader.Fail(retries, "api.retries",
+                  "invalid value " + std::to_string(value) +
+                      ": must be from 0 to " + std::to_string(kMaxRetries));
+    }
+    api.retries = static_cast<int>(value);
+  }
+  if (YAML::Node backoff = node["retry_backoff"]) {
+    api.retry_backoff = reader.Duration(backoff, "api.retry_backoff");
+  }
+  if (YAML::Node size = node["max_response_size"]) {
+    const std::string text = reader.Scalar(size, "api.max_response_size");
+    std::optional<std::size_t> bytes = ParseByteSize(text);
+    if (!bytes || *bytes < kMinResponseSize || *bytes > kMaxResponseSize) {
+      reader.Fail(size, "api.max_response_size",
+                  "invalid size \"" + text +
+                      "\": write a size from 1KiB to 64MiB, e.g. 4MiB");
+    }
+    api.max_response_size = *bytes;
+  }
+  for (const auto& [key, target] :
+       {std::pair{"secret_id_file", &api.secret_id_file},
+        std::pair{"secret_key_file", &api.secret_key_file},
+        std::pair{"token_file", &api.token_file}}) {
+    if (YAML::Node file = node[key]) {
+      *target = reader.Scalar(file, std::string("api.") + key);
+      if (target->empty()) {
+        reader.Fail(file, std::string("api.") + key, "must not be empty");
+      }
+    }
   }
   return api;
 }
@@ -330,19 +399,38 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   return std::chrono::milliseconds(total_ms);
 }
 
+std::optional<std::size_t> ParseByteSize(std::string_view text) {
+  uint64_t number = 0;
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc() || end == text.data()) return std::nullopt;
+  const std::string_view unit(end, text.data() + text.size() - end);
+  uint64_t multiplier = 0;
+  if (unit.empty() || unit == "B") {
+    multiplier = 1;
+  } else if (unit == "KiB") {
+    multiplier = uint64_t{1} << 10;
+  } else if (unit == "MiB") {
+    multiplier = uint64_t{1} << 20;
+  } else {
+    return std::nullopt;
+  }
+  if (number > (uint64_t{1} << 40) / multiplier) return std::nullopt;
+  return static_cast<std::size_t>(number * multiplier);
+}
+
 Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
   const ConfigReader reader(source);
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-    if (documents.size() > 1) {
-      reader.Fail(documents[1], "(file)",
-                  "contains " + std::to_string(documents.size()) +
-                      " YAML documents; keep only one");
-    }
-    const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+    const std::string text(yaml);
+    const YAML::Node root = YAML::Load(text);
     if (!root.IsDefined() || root.IsNull()) {
       reader.Fail(root, "(file)",
                   "is empty; it needs an api section and a jobs list");
+    }
+    if (CountDocuments(text, 2) > 1) {
+      reader.Fail(root, "(file)",
+                  "contains at least 2 YAML documents; keep only one");
     }
     reader.RequireMap(root, "(top level)");
     reader.RejectUnknownKeys(root, "", {"api", "jobs"});
@@ -360,6 +448,10 @@ Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
   } catch (const YAML::Exception& error) {
     // yaml-cpp's what() already carries "yaml-cpp: error at line L, column C".
     return Error{std::string(source) + ": invalid YAML: " + error.what()};
+  } catch (const std::exception& error) {
+    // yaml-cpp can run out of memory on hostile input.
+    return Error{std::string(source) +
+                 ": cannot parse the file: " + error.what()};
   }
 }
 

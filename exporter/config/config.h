@@ -3,6 +3,8 @@
 #define CDB_SYNC_EXPORTER_CONFIG_CONFIG_H_
 
 #include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +40,18 @@ struct ApiConfig {
   std::chrono::milliseconds connect_timeout{2000};
   // API calls in flight at once, across all scrapes.
   int max_concurrency = 16;
+  // Further attempts after a failure that may pass on a second try.
+  int retries = 2;
+  // The wait before the first retry; it doubles for each further one and is
+  // scaled by a random factor from 0.5 to 1.5.
+  std::chrono::milliseconds retry_backoff{100};
+  // The largest reply body accepted, in bytes.
+  std::size_t max_response_size = 4 << 20;
+  // Files to read the credentials from instead of the environment; empty
+  // when not set. They are read again on every reload.
+  std::string secret_id_file;
+  std::string secret_key_file;
+  std::string token_file;
 };
 
 struct Config {
@@ -48,6 +62,10 @@ struct Config {
 // Parses a duration such as "500ms", "5s", "1m30s" or "1h" (units ms, s, m,
 // h). Returns nullopt for anything else, including a bare number.
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+// Parses a size in bytes such as "4MiB", "512KiB" or "65536" (units B, KiB,
+// MiB). Returns nullopt for anything else.
+std::optional<std::size_t> ParseByteSize(std::string_view text);
 
 // Parses and validates a YAML configuration. `source` names the file in
 // error messages. Errors name the key, the value and the expected form.

@@ -30,8 +30,8 @@ CheckCollector::CheckCollector(std::vector<Job> jobs,
                                const CheckInfoClient& client)
     : jobs_(std::move(jobs)), client_(client) {}
 
-std::vector<JobResult> CheckCollector::FetchResults() const {
-  std::vector<FetchResult> fetched = client_.FetchAll(jobs_);
+std::vector<JobResult> CheckCollector::FetchResults(Deadline deadline) const {
+  std::vector<FetchResult> fetched = client_.FetchAll(jobs_, deadline);
   std::vector<JobResult> results;
   results.reserve(jobs_.size());
   for (std::size_t i = 0; i < jobs_.size(); ++i) {
@@ -41,8 +41,13 @@ std::vector<JobResult> CheckCollector::FetchResults() const {
 }
 
 std::vector<prometheus::MetricFamily> CheckCollector::Collect() const {
+  return Collect(std::nullopt);
+}
+
+std::vector<prometheus::MetricFamily> CheckCollector::Collect(
+    Deadline deadline) const {
   try {
-    std::vector<JobResult> results = FetchResults();
+    std::vector<JobResult> results = FetchResults(deadline);
     LogChanges(results);
     return BuildCheckFamilies(results);
   } catch (const std::exception& error) {

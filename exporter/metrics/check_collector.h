@@ -27,12 +27,16 @@ class CheckCollector : public prometheus::Collectable {
  public:
   CheckCollector(std::vector<Job> jobs, const CheckInfoClient& client);
 
-  // Never throws: an unexpected failure becomes that job's error.
+  // Collects without a scrape deadline. Never throws: an unexpected failure
+  // becomes that job's error.
   std::vector<prometheus::MetricFamily> Collect() const override;
+
+  // Collects with every API call ending by `deadline`.
+  std::vector<prometheus::MetricFamily> Collect(Deadline deadline) const;
 
   // Fetches every job and returns the results; Collect() builds the
   // families from these.
-  std::vector<JobResult> FetchResults() const;
+  std::vector<JobResult> FetchResults(Deadline deadline) const;
 
   const std::vector<Job>& jobs() const { return jobs_; }
 

@@ -8,6 +8,8 @@ std::string_view FetchOutcomeName(FetchOutcome outcome) {
       return "success";
     case FetchOutcome::kApiError:
       return "api_error";
+    case FetchOutcome::kThrottled:
+      return "throttled";
     case FetchOutcome::kHttpError:
       return "http_error";
     case FetchOutcome::kNetworkError:

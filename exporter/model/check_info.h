@@ -3,6 +3,7 @@
 #ifndef CDB_SYNC_EXPORTER_MODEL_CHECK_INFO_H_
 #define CDB_SYNC_EXPORTER_MODEL_CHECK_INFO_H_
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,7 +65,8 @@ struct CheckInfoReply {
 // value.
 enum class FetchOutcome {
   kSuccess,        // HTTP 200, valid JSON, code 0
-  kApiError,       // valid reply with a non-zero code
+  kApiError,       // valid reply with a non-zero code other than throttling
+  kThrottled,      // the API's request quota is spent (code 4400)
   kHttpError,      // an HTTP status other than 200
   kNetworkError,   // connect, resolve, TLS or transfer failure
   kTimeout,        // the call did not finish within its timeout
@@ -73,6 +75,17 @@ enum class FetchOutcome {
 };
 
 std::string_view FetchOutcomeName(FetchOutcome outcome);
+
+// Every FetchOutcome, in declaration order.
+inline constexpr FetchOutcome kAllFetchOutcomes[] = {
+    FetchOutcome::kSuccess,      FetchOutcome::kApiError,
+    FetchOutcome::kThrottled,    FetchOutcome::kHttpError,
+    FetchOutcome::kNetworkError, FetchOutcome::kTimeout,
+    FetchOutcome::kParseError,   FetchOutcome::kInternalError,
+};
+
+// When a scrape's reply is due; nullopt when the scrape has no deadline.
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
 // The result of fetching one job's check.
 struct FetchResult {
@@ -85,6 +98,8 @@ struct FetchResult {
   // contains a secret.
   std::string error;
   double duration_seconds = 0;
+  // API attempts made, retries included; 0 when none was sent.
+  int attempts = 0;
 };
 
 }  // namespace cdb_sync

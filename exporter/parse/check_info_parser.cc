@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "exporter/util/utf8.h"
+
 namespace cdb_sync {
 namespace {
 
@@ -499,6 +501,14 @@ Expected<CheckInfoReply> ParseCheckInfoReply(std::string_view body) {
   constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
   if (body.substr(0, kByteOrderMark.size()) == kByteOrderMark) {
     body.remove_prefix(kByteOrderMark.size());
+  }
+  // Invalid UTF-8 would make simdjson reject the whole reply, and with it
+  // every series of the job. Replace the bad bytes with U+FFFD instead: they
+  // are most likely inside a message, and labels must be valid UTF-8.
+  std::string repaired;
+  if (!simdjson::validate_utf8(body.data(), body.size())) {
+    repaired = RepairUtf8(body);
+    body = repaired;
   }
   const simdjson::padded_string padded(body);
 

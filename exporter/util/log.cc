@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 
@@ -35,6 +36,15 @@ bool NeedsQuoting(std::string_view value) {
 
 }  // namespace
 
+// The format chosen by Init(); read by Write() on any thread.
+std::atomic<Format> current_format{Format::kLogfmt};
+
+std::optional<Format> ParseFormat(std::string_view name) {
+  if (name == "logfmt") return Format::kLogfmt;
+  if (name == "json") return Format::kJson;
+  return std::nullopt;
+}
+
 std::optional<Level> ParseLevel(std::string_view name) {
   if (name == "debug") return Level::kDebug;
   if (name == "info") return Level::kInfo;
@@ -43,11 +53,15 @@ std::optional<Level> ParseLevel(std::string_view name) {
   return std::nullopt;
 }
 
-void Init(Level level) {
+void Init(Level level, Format format) {
+  current_format.store(format);
   auto logger = spdlog::stderr_logger_mt("cdb_sync_exporter");
   // The level is written by Write(), because spdlog's "%l" spells warn as
-  // "warning" and logfmt users search for "warn".
-  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ %v",
+  // "warning" and logfmt users search for "warn". For JSON, Write() writes
+  // the rest of the object after the timestamp.
+  logger->set_pattern(format == Format::kJson
+                          ? "{\"ts\":\"%Y-%m-%dT%H:%M:%S.%eZ\",%v"
+                          : "ts=%Y-%m-%dT%H:%M:%S.%eZ %v",
                       spdlog::pattern_time_type::utc);
   logger->set_level(ToSpdlog(level));
   logger->flush_on(spdlog::level::debug);
@@ -90,6 +104,38 @@ void AppendLogfmtValue(std::string& out, std::string_view value) {
   out.push_back('"');
 }
 
+void AppendJsonString(std::string& out, std::string_view value) {
+  out.push_back('"');
+  for (unsigned char c : value) {
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+          out.append(escaped);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
 void Write(Level level, std::string_view message,
            std::initializer_list<Field> fields) {
   const auto spdlog_level = ToSpdlog(level);
@@ -97,8 +143,25 @@ void Write(Level level, std::string_view message,
 
   static constexpr std::string_view kLevelNames[] = {"debug", "info", "warn",
                                                      "error"};
+  const std::string_view level_name = kLevelNames[static_cast<int>(level)];
+  if (current_format.load() == Format::kJson) {
+    std::string object = "\"level\":";
+    AppendJsonString(object, level_name);
+    object.append(",\"msg\":");
+    AppendJsonString(object, message);
+    for (const auto& [key, value] : fields) {
+      object.push_back(',');
+      AppendJsonString(object, key);
+      object.push_back(':');
+      AppendJsonString(object, value);
+    }
+    object.push_back('}');
+    spdlog::log(spdlog_level, "{}", object);
+    return;
+  }
+
   std::string line = "level=";
-  line.append(kLevelNames[static_cast<int>(level)]);
+  line.append(level_name);
   line.append(" msg=");
   AppendLogfmtValue(line, message);
   for (const auto& [key, value] : fields) {

@@ -21,6 +21,12 @@ inline std::string_view TruncateUtf8(std::string_view text,
   return text.substr(0, end);
 }
 
+// Returns `text` with every invalid UTF-8 sequence (a stray continuation
+// byte, a truncated sequence, an overlong form, a surrogate, a code point
+// above U+10FFFF) replaced by U+FFFD, one replacement per maximal invalid
+// subpart as the Unicode standard recommends.
+std::string RepairUtf8(std::string_view text);
+
 }  // namespace cdb_sync
 
 #endif  // CDB_SYNC_EXPORTER_UTIL_UTF8_H_

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <sstream>
@@ -81,12 +83,9 @@ std::string EscapeHtml(std::string_view text) {
   return escaped;
 }
 
-WebServer::WebServer(WebOptions options,
-                     std::vector<const prometheus::Collectable*> collectables,
-                     std::vector<Job> jobs)
+WebServer::WebServer(WebOptions options, WebHandlers handlers)
     : options_(std::move(options)),
-      collectables_(std::move(collectables)),
-      jobs_(std::move(jobs)),
+      handlers_(std::move(handlers)),
       server_(std::make_unique<httplib::Server>()) {
   server_->new_task_queue = [] {
     return new httplib::ThreadPool(kWorkerThreads);
@@ -99,13 +98,28 @@ WebServer::WebServer(WebOptions options,
 
 WebServer::~WebServer() = default;
 
-std::string WebServer::RenderMetrics() const {
-  std::vector<prometheus::MetricFamily> families;
-  for (const prometheus::Collectable* collectable : collectables_) {
-    std::vector<prometheus::MetricFamily> collected = collectable->Collect();
-    families.insert(families.end(), std::make_move_iterator(collected.begin()),
-                    std::make_move_iterator(collected.end()));
+Deadline WebServer::ScrapeDeadline(const httplib::Request& request) const {
+  const auto now = std::chrono::steady_clock::now();
+  if (!request.has_header(kScrapeTimeoutHeader)) return std::nullopt;
+  const std::string text = request.get_header_value(kScrapeTimeoutHeader);
+  char* end = nullptr;
+  const double seconds = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() ||
+      !std::isfinite(seconds) || seconds <= 0 || seconds > 24 * 3600) {
+    log::Debug("ignoring an invalid scrape timeout header",
+               {{"header", kScrapeTimeoutHeader}, {"value", text}});
+    return std::nullopt;
   }
+  const std::chrono::duration<double> timeout(seconds);
+  std::chrono::duration<double> budget =
+      timeout - options_.scrape_timeout_offset;
+  if (budget <= std::chrono::duration<double>::zero()) budget = timeout / 2;
+  return now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   budget);
+}
+
+std::string WebServer::RenderMetrics(Deadline deadline) const {
+  std::vector<prometheus::MetricFamily> families = handlers_.metrics(deadline);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);
   return std::move(out).str();
@@ -120,7 +134,7 @@ std::string WebServer::RenderLandingPage() const {
       EscapeHtml(options_.version) + "</p>\n<p><a href=\"" + metrics +
       "\">Metrics</a></p>\n<h2>Configured jobs</h2>\n<table>\n"
       "<tr><th>job_id</th><th>src_type</th></tr>\n";
-  for (const Job& job : jobs_) {
+  for (const Job& job : handlers_.jobs()) {
     page += "<tr><td>" + std::to_string(job.job_id) + "</td><td>" +
             SrcTypeLabel(job.src_type) + "</td></tr>\n";
   }
@@ -130,10 +144,11 @@ std::string WebServer::RenderLandingPage() const {
 
 void WebServer::RegisterRoutes() {
   const std::string metrics_pattern = EscapeRegex(options_.telemetry_path);
-  server_->Get(metrics_pattern,
-               [this](const httplib::Request&, httplib::Response& response) {
-                 response.set_content(RenderMetrics(), kExpositionContentType);
-               });
+  server_->Get(metrics_pattern, [this](const httplib::Request& request,
+                                       httplib::Response& response) {
+    response.set_content(RenderMetrics(ScrapeDeadline(request)),
+                         kExpositionContentType);
+  });
   server_->Post(metrics_pattern, RejectMethod);
   server_->Put(metrics_pattern, RejectMethod);
   server_->Patch(metrics_pattern, RejectMethod);
@@ -149,6 +164,32 @@ void WebServer::RegisterRoutes() {
                [](const httplib::Request&, httplib::Response& response) {
                  response.set_content("OK\n", "text/plain; charset=utf-8");
                });
+  // The server listens only once the configuration has loaded, so it is
+  // ready whenever it answers.
+  server_->Get("/-/ready",
+               [](const httplib::Request&, httplib::Response& response) {
+                 response.set_content("Ready\n", "text/plain; charset=utf-8");
+               });
+  server_->Post("/-/reload", [this](const httplib::Request&,
+                                    httplib::Response& response) {
+    const std::string error = handlers_.reload();
+    if (error.empty()) {
+      response.set_content("configuration reloaded\n",
+                           "text/plain; charset=utf-8");
+      return;
+    }
+    response.status = 500;
+    response.set_content(
+        "reload failed; the previous configuration stays in use: " + error +
+            "\n",
+        "text/plain; charset=utf-8");
+  });
+  server_->Get("/-/reload", [](const httplib::Request&,
+                               httplib::Response& response) {
+    response.status = 405;
+    response.set_header("Allow", "POST");
+    response.set_content("use POST to reload\n", "text/plain; charset=utf-8");
+  });
 
   server_->set_exception_handler([](const httplib::Request& request,
                                     httplib::Response& response,

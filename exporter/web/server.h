@@ -1,37 +1,57 @@
-// The exporter's HTTP server: /metrics, the landing page and health.
+// The exporter's HTTP server: /metrics, the landing page, health, readiness
+// and reload.
 #ifndef CDB_SYNC_EXPORTER_WEB_SERVER_H_
 #define CDB_SYNC_EXPORTER_WEB_SERVER_H_
 
-#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "exporter/model/check_info.h"
 #include "exporter/model/job.h"
 #include "exporter/util/expected.h"
 #include "exporter/web/listen_address.h"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace cdb_sync {
+
+// The header in which Prometheus sends its scrape timeout, in seconds.
+inline constexpr char kScrapeTimeoutHeader[] =
+    "X-Prometheus-Scrape-Timeout-Seconds";
 
 struct WebOptions {
   ListenAddress listen_address;
   std::string telemetry_path = "/metrics";
   std::string version;
+  // Subtracted from the scrape timeout that Prometheus sends, so that the
+  // reply reaches Prometheus before it gives up.
+  std::chrono::milliseconds scrape_timeout_offset{500};
 };
 
-// WebServer serves HTTP on cpp-httplib's thread pool. Handlers run
-// concurrently; the collectables must be thread-safe and outlive the
-// server. Stop() may be called from any thread.
+// What the server calls to answer requests. Each is called from the
+// server's worker threads, concurrently.
+struct WebHandlers {
+  // Produces the families of one scrape, ending API calls by `deadline`.
+  std::function<std::vector<prometheus::MetricFamily>(Deadline)> metrics;
+  // The configured jobs, for the landing page.
+  std::function<std::vector<Job>()> jobs;
+  // Reloads the configuration; returns an error message, or empty.
+  std::function<std::string()> reload;
+};
+
+// WebServer serves HTTP on cpp-httplib's thread pool. Stop() may be called
+// from any thread.
 class WebServer {
  public:
-  WebServer(WebOptions options,
-            std::vector<const prometheus::Collectable*> collectables,
-            std::vector<Job> jobs);
+  WebServer(WebOptions options, WebHandlers handlers);
   ~WebServer();
 
   WebServer(const WebServer&) = delete;
@@ -43,16 +63,19 @@ class WebServer {
   bool Serve();
   void Stop();
 
-  // Collects every collectable and returns the text exposition.
-  std::string RenderMetrics() const;
+  // Returns the deadline of a scrape that arrives now with `request`'s
+  // headers: the scrape timeout minus the offset, or half the timeout when
+  // the offset would leave nothing. nullopt without a valid header.
+  Deadline ScrapeDeadline(const httplib::Request& request) const;
+
+  std::string RenderMetrics(Deadline deadline) const;
   std::string RenderLandingPage() const;
 
  private:
   void RegisterRoutes();
 
   const WebOptions options_;
-  const std::vector<const prometheus::Collectable*> collectables_;
-  const std::vector<Job> jobs_;
+  const WebHandlers handlers_;
   std::unique_ptr<httplib::Server> server_;
 };
 

@@ -226,8 +226,16 @@ class ScrapeAllJobsTest(unittest.TestCase):
             self.assertEqual(value_of(samples, "cdb_sync_check_up", job_id="206"), 1)
         _, body = harness.http_get(f"http://127.0.0.1:{self.api_port}/__fake/requests")
         requests = json.loads(body)
-        self.assertEqual(len(requests), 2 * len(ALL_JOBS))
         self.assertTrue(all(request["verified"] for request in requests))
+        per_job = {}
+        for request in requests:
+            job_id = int(request["params"]["jobId"])
+            per_job[job_id] = per_job.get(job_id, 0) + 1
+        # Job 212 answers HTTP 502, which is retried twice per scrape; every
+        # other reply is final, whatever its error.
+        expected = {job_id: 2 for job_id, _ in ALL_JOBS}
+        expected[212] = 6
+        self.assertEqual(per_job, expected)
 
 
 class ExporterVariantsTest(unittest.TestCase):
@@ -356,6 +364,132 @@ class ExporterVariantsTest(unittest.TestCase):
         self.assertIn("msg=\"cdb_sync_exporter stopped\"", exporter.stderr())
 
 
+class OperationsTest(unittest.TestCase):
+    """Deadlines, reloads, credential files, log format and self-metrics."""
+
+    def setUp(self):
+        self._tempdir = harness.TempDir()
+        self.workdir = self._tempdir.__enter__()
+        self.addCleanup(self._tempdir.__exit__, None, None, None)
+        self.fake, self.api_port = harness.start_fake_api(self.workdir)
+        self.addCleanup(self.fake.stop)
+
+    def start(self, jobs, env=None, extra_args=None, **api):
+        config = harness.write_config(self.workdir, self.api_port, jobs, **api)
+        exporter, port = harness.start_exporter(self.workdir, config, env=env,
+                                                extra_args=extra_args)
+        self.addCleanup(exporter.stop)
+        return config, exporter, port
+
+    def scrape(self, port, headers=None):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
+                                         headers=headers or {})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return harness.parse_exposition(response.read().decode("utf-8"))
+
+    def post(self, url):
+        request = urllib.request.Request(url, method="POST", data=b"")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8")
+
+    def test_scrape_timeout_header_bounds_the_scrape(self):
+        fake, api_port = harness.start_fake_api(self.workdir, "slow.json", name="slow_api")
+        self.addCleanup(fake.stop)
+        config = harness.write_config(self.workdir, api_port, [(206, 2), (230, 2)],
+                                      timeout="60s")
+        exporter, port = harness.start_exporter(self.workdir, config)
+        self.addCleanup(exporter.stop)
+        started = time.monotonic()
+        samples = self.scrape(port, {"X-Prometheus-Scrape-Timeout-Seconds": "2"})
+        elapsed = time.monotonic() - started
+        # 2 s minus the default 0.5 s offset, with room for a slow machine.
+        self.assertLess(elapsed, 2.0)
+        self.assertGreater(elapsed, 1.2)
+        self.assertEqual(value_of(samples, "cdb_sync_check_up", job_id="206"), 1)
+        self.assertEqual(value_of(samples, "cdb_sync_check_up", job_id="230"), 0)
+        self.assertEqual(select(samples, "cdb_sync_check_outcome", job_id="230")[0][0]["outcome"],
+                         "timeout")
+        self.assertTrue(exporter.alive())
+
+    def test_reload_by_post_and_sighup(self):
+        config, exporter, port = self.start([(206, 2)])
+        self.assertEqual(harness.http_get(f"http://127.0.0.1:{port}/-/ready")[0], 200)
+        samples = self.scrape(port)
+        self.assertEqual(value_of(samples, "cdb_sync_exporter_config_last_reload_successful"), 1)
+
+        harness.write_config(self.workdir, self.api_port, [(206, 2), (207, 2)])
+        status, body = self.post(f"http://127.0.0.1:{port}/-/reload")
+        self.assertEqual(status, 200, body)
+        samples = self.scrape(port)
+        self.assertEqual(value_of(samples, "cdb_sync_check_up", job_id="207"), 1)
+
+        config.write_text("api: {region: r}\njobs: [{job_id: 1, src_type: 3}]\n")
+        status, body = self.post(f"http://127.0.0.1:{port}/-/reload")
+        self.assertEqual(status, 500)
+        self.assertIn("jobs[0].src_type", body)
+        samples = self.scrape(port)
+        # The previous configuration keeps serving.
+        self.assertEqual(value_of(samples, "cdb_sync_check_up", job_id="207"), 1)
+        self.assertEqual(value_of(samples, "cdb_sync_exporter_config_last_reload_successful"), 0)
+
+        harness.write_config(self.workdir, self.api_port, [(208, 2)])
+        exporter.popen.send_signal(signal.SIGHUP)
+        harness.wait_until(
+            lambda: select(self.scrape(port), "cdb_sync_check_up", job_id="208"), 10,
+            "the SIGHUP reload")
+        samples = self.scrape(port)
+        self.assertEqual(select(samples, "cdb_sync_check_up", job_id="207"), [])
+        self.assertEqual(value_of(samples, "cdb_sync_exporter_config_last_reload_successful"), 1)
+        self.assertTrue(exporter.alive())
+
+    def test_reload_needs_post(self):
+        _, _, port = self.start([(206, 2)])
+        self.assertEqual(harness.http_get(f"http://127.0.0.1:{port}/-/reload")[0], 405)
+
+    def test_credentials_from_files_reread_on_reload(self):
+        id_file = self.workdir / "secret_id"
+        key_file = self.workdir / "secret_key"
+        id_file.write_text(harness.TEST_SECRET_ID + "\n")
+        key_file.write_text("a-wrong-key-at-first\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TENCENTCLOUD_")}
+        _, exporter, port = self.start([(206, 2)], env=env,
+                                       secret_id_file=str(id_file),
+                                       secret_key_file=str(key_file))
+        self.assertEqual(value_of(self.scrape(port), "cdb_sync_check_api_code", job_id="206"), 4100)
+        # Rotate the key, then reload.
+        key_file.write_text(harness.TEST_SECRET_KEY + "\n")
+        self.assertEqual(self.post(f"http://127.0.0.1:{port}/-/reload")[0], 200)
+        self.assertEqual(value_of(self.scrape(port), "cdb_sync_check_up", job_id="206"), 1)
+        exporter.stop()
+        self.assertNotIn(harness.TEST_SECRET_KEY, exporter.stderr())
+
+    def test_self_metrics_count_attempts(self):
+        _, _, port = self.start([(206, 2), (212, 2)], retry_backoff="10ms")
+        samples = self.scrape(port)
+        self.assertEqual(value_of(samples, "cdb_sync_exporter_api_requests_total",
+                                  outcome="success"), 1)
+        # Job 212 answers HTTP 502: one attempt and two retries.
+        self.assertEqual(value_of(samples, "cdb_sync_exporter_api_requests_total",
+                                  outcome="http_error"), 3)
+        self.assertEqual(value_of(samples, "cdb_sync_exporter_api_request_duration_seconds_count"), 4)
+
+    def test_json_log_format(self):
+        _, exporter, port = self.start([(206, 2), (218, 2)],
+                                       extra_args=["--log-format=json", "--log-level=debug"])
+        self.scrape(port)
+        exporter.stop()
+        lines = exporter.stderr().splitlines()
+        self.assertTrue(lines)
+        records = [json.loads(line) for line in lines]
+        self.assertTrue(all({"ts", "level", "msg"} <= record.keys() for record in records))
+        failures = [r for r in records if r.get("job_id") == "218" and r["level"] == "warn"]
+        self.assertEqual(len(failures), 1)
+        self.assertEqual(failures[0]["code"], "9591")
+
+
 class StartupErrorTest(unittest.TestCase):
     """Start-up failures print one clear line and exit 1, never abort."""
 
@@ -404,6 +538,12 @@ class StartupErrorTest(unittest.TestCase):
 
     def test_bad_log_level(self):
         self.assert_fails_with(["--log-level=loud"], ["--log-level", "loud"])
+
+    def test_bad_log_format(self):
+        self.assert_fails_with(["--log-format=xml"], ["--log-format", "xml"])
+
+    def test_bad_scrape_timeout_offset(self):
+        self.assert_fails_with(["--scrape-timeout-offset=-1"], ["--scrape-timeout-offset"])
 
     def test_version(self):
         result = harness.run_exporter(["--version"])

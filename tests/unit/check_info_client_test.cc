@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <map>
+#include <thread>
 
 #include "exporter/api/signer_v2.h"
 #include "exporter/util/mutex.h"
@@ -10,8 +12,9 @@
 namespace cdb_sync {
 namespace {
 
-// Responds to each request with the canned response for its jobId and records
-// the requests.
+// Responds to each request with the canned responses for its jobId, in
+// order (the last one repeats), and records the requests. While held, it
+// keeps every response back until Release().
 class FakeTransport : public HttpTransport {
  public:
   std::future<HttpResponse> Send(HttpRequest request) override {
@@ -21,20 +24,45 @@ class FakeTransport : public HttpTransport {
     if (std::size_t at = query.find("jobId="); at != std::string::npos) {
       job_id = query.substr(at + 6, query.find('&', at) - at - 6);
     }
-    std::promise<HttpResponse> promise;
-    {
-      MutexLock lock(mutex_);
-      requests_.push_back(std::move(request));
-      auto found = responses_.find(job_id);
-      promise.set_value(found != responses_.end() ? found->second
-                                                  : HttpResponse{});
+    MutexLock lock(mutex_);
+    requests_.push_back(std::move(request));
+    sent_.notify_all();
+    HttpResponse response;
+    auto found = responses_.find(job_id);
+    if (found != responses_.end() && !found->second.empty()) {
+      response = found->second.front();
+      if (found->second.size() > 1) found->second.pop_front();
     }
-    return promise.get_future();
+    std::promise<HttpResponse>& promise = held_.emplace_back();
+    std::future<HttpResponse> future = promise.get_future();
+    held_responses_.push_back(std::move(response));
+    if (!holding_) ReleaseLocked();
+    return future;
   }
 
-  void SetResponse(const std::string& job_id, HttpResponse response) {
+  void SetResponses(const std::string& job_id,
+                    std::deque<HttpResponse> responses) {
     MutexLock lock(mutex_);
-    responses_[job_id] = std::move(response);
+    responses_[job_id] = std::move(responses);
+  }
+  void SetResponse(const std::string& job_id, HttpResponse response) {
+    SetResponses(job_id, {std::move(response)});
+  }
+
+  void Hold() {
+    MutexLock lock(mutex_);
+    holding_ = true;
+  }
+  void Release() {
+    MutexLock lock(mutex_);
+    holding_ = false;
+    ReleaseLocked();
+  }
+
+  // Blocks until `count` requests were sent.
+  void WaitForRequests(std::size_t count) {
+    MutexLock lock(mutex_);
+    while (requests_.size() < count) mutex_.Wait(sent_);
   }
 
   std::vector<HttpRequest> requests() {
@@ -43,9 +71,21 @@ class FakeTransport : public HttpTransport {
   }
 
  private:
+  void ReleaseLocked() REQUIRES(mutex_) {
+    for (std::size_t i = 0; i < held_.size(); ++i) {
+      held_[i].set_value(std::move(held_responses_[i]));
+    }
+    held_.clear();
+    held_responses_.clear();
+  }
+
   Mutex mutex_;
-  std::map<std::string, HttpResponse> responses_ GUARDED_BY(mutex_);
+  std::condition_variable sent_;
+  bool holding_ GUARDED_BY(mutex_) = false;
+  std::map<std::string, std::deque<HttpResponse>> responses_ GUARDED_BY(mutex_);
   std::vector<HttpRequest> requests_ GUARDED_BY(mutex_);
+  std::vector<std::promise<HttpResponse>> held_ GUARDED_BY(mutex_);
+  std::vector<HttpResponse> held_responses_ GUARDED_BY(mutex_);
 };
 
 HttpResponse Reply(long status, std::string body) {
@@ -110,7 +150,7 @@ TEST_F(CheckInfoClientTest, BuildsSignedGetRequest) {
             (std::vector<std::string>{"Host: 127.0.0.1:8080"}));
   EXPECT_EQ(request.timeout, api_.timeout);
   EXPECT_EQ(request.connect_timeout, api_.connect_timeout);
-  EXPECT_EQ(request.max_body_bytes, kMaxReplyBytes);
+  EXPECT_EQ(request.max_body_bytes, api_.max_response_size);
 }
 
 TEST_F(CheckInfoClientTest, BuildsSignedPostRequestWithToken) {
@@ -160,6 +200,7 @@ TEST_F(CheckInfoClientTest, RandomNonceIsPositiveAndVaries) {
 }
 
 TEST_F(CheckInfoClientTest, FetchAllKeepsJobOrderAndIsolatesFailures) {
+  api_.retries = 0;
   transport_.SetResponse("1", Reply(200, R"({"code":0,"data":{"stepAll":2}})"));
   transport_.SetResponse("2", Reply(502, "<html>Bad Gateway</html>"));
   transport_.SetResponse(
@@ -202,6 +243,194 @@ TEST_F(CheckInfoClientTest, FetchAllKeepsJobOrderAndIsolatesFailures) {
   EXPECT_EQ(results[6].outcome, FetchOutcome::kInternalError);
 
   EXPECT_EQ(transport_.requests().size(), 7u);
+}
+
+TEST_F(CheckInfoClientTest, RetriesThrottlingThenSucceeds) {
+  api_.retry_backoff = std::chrono::milliseconds(1);
+  transport_.SetResponses(
+      "1", {Reply(200, R"({"code":4400,"codeDesc":"RequestLimitExceeded"})"),
+            Reply(200, R"({"code":0})")});
+  CheckInfoClient client = MakeClient();
+  std::vector<FetchOutcome> observed;
+  client.SetAttemptObserver([&observed](FetchOutcome outcome, double) {
+    observed.push_back(outcome);
+  });
+
+  const std::vector<Job> jobs = {{1, SrcType::kSelfBuilt}};
+  const std::vector<FetchResult> results = client.FetchAll(jobs);
+
+  EXPECT_EQ(results[0].outcome, FetchOutcome::kSuccess);
+  EXPECT_EQ(results[0].attempts, 2);
+  EXPECT_EQ(observed, (std::vector<FetchOutcome>{FetchOutcome::kThrottled,
+                                                 FetchOutcome::kSuccess}));
+  const std::vector<HttpRequest> requests = transport_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  // Each attempt signs a fresh Nonce.
+  EXPECT_NE(requests[0].url.find("Nonce=1000&"), std::string::npos);
+  EXPECT_NE(requests[1].url.find("Nonce=1001&"), std::string::npos);
+}
+
+TEST_F(CheckInfoClientTest, RetriesServerErrorsAndRetryLaterCodes) {
+  api_.retry_backoff = std::chrono::milliseconds(1);
+  transport_.SetResponses("1",
+                          {Reply(502, "<html>"), Reply(200, R"({"code":0})")});
+  transport_.SetResponses(
+      "2", {Reply(200, R"({"code":5100})"), Reply(200, R"({"code":0})")});
+  transport_.SetResponses(
+      "3", {TransportFailure(TransportError::kConnectFailed, "refused"),
+            Reply(200, R"({"code":0})")});
+  const std::vector<Job> jobs = {{1, SrcType::kSelfBuilt},
+                                 {2, SrcType::kSelfBuilt},
+                                 {3, SrcType::kSelfBuilt}};
+  const std::vector<FetchResult> results = MakeClient().FetchAll(jobs);
+  for (const FetchResult& result : results) {
+    EXPECT_EQ(result.outcome, FetchOutcome::kSuccess) << result.error;
+    EXPECT_EQ(result.attempts, 2);
+  }
+}
+
+TEST_F(CheckInfoClientTest, FinalErrorsAreNotRetried) {
+  api_.retry_backoff = std::chrono::milliseconds(1);
+  const char* final_bodies[] = {R"({"code":4100})",      R"({"code":4104})",
+                                R"({"code":4110})",      R"({"code":4500})",
+                                R"({"code":9003})",      R"({"code":9591})",
+                                R"({"code":0} trailing)"};
+  std::vector<Job> jobs;
+  for (int i = 0; i < 7; ++i) {
+    transport_.SetResponses(
+        std::to_string(i + 1),
+        {Reply(200, final_bodies[i]), Reply(200, R"({"code":0})")});
+    jobs.push_back({i + 1, SrcType::kSelfBuilt});
+  }
+  const std::vector<FetchResult> results = MakeClient().FetchAll(jobs);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    EXPECT_NE(results[i].outcome, FetchOutcome::kSuccess) << final_bodies[i];
+    EXPECT_EQ(results[i].attempts, 1) << final_bodies[i];
+  }
+  EXPECT_EQ(transport_.requests().size(), 7u);
+}
+
+TEST_F(CheckInfoClientTest, RetriesStopAtConfiguredCount) {
+  api_.retry_backoff = std::chrono::milliseconds(1);
+  api_.retries = 1;
+  transport_.SetResponse("1", Reply(503, "busy"));
+  const std::vector<Job> jobs = {{1, SrcType::kSelfBuilt}};
+  const std::vector<FetchResult> results = MakeClient().FetchAll(jobs);
+  EXPECT_EQ(results[0].outcome, FetchOutcome::kHttpError);
+  EXPECT_EQ(results[0].attempts, 2);
+  EXPECT_EQ(transport_.requests().size(), 2u);
+}
+
+TEST_F(CheckInfoClientTest, NoRetryWhenBackoffWouldPassDeadline) {
+  api_.retry_backoff = std::chrono::seconds(10);
+  transport_.SetResponse("1", Reply(503, "busy"));
+  const std::vector<Job> jobs = {{1, SrcType::kSelfBuilt}};
+  const std::vector<FetchResult> results = MakeClient().FetchAll(
+      jobs, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+  EXPECT_EQ(results[0].attempts, 1);
+  EXPECT_EQ(transport_.requests().size(), 1u);
+}
+
+TEST_F(CheckInfoClientTest, ThrottledQuotaMessageOnCode4000) {
+  const FetchResult result = CheckInfoClient::InterpretResponse(
+      Reply(200, R"({"code":4000,"message":"(503) Quota run out"})"));
+  EXPECT_EQ(result.outcome, FetchOutcome::kThrottled);
+  EXPECT_TRUE(IsRetryable(result));
+}
+
+TEST_F(CheckInfoClientTest, DeadlineCapsRequestTimeout) {
+  api_.timeout = std::chrono::seconds(30);
+  transport_.SetResponse("1", Reply(200, R"({"code":0})"));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  const std::vector<Job> jobs = {{1, SrcType::kSelfBuilt}};
+  MakeClient().FetchAll(jobs, deadline);
+  const std::vector<HttpRequest> requests = transport_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_LE(requests[0].timeout, std::chrono::seconds(2));
+  EXPECT_GT(requests[0].timeout, std::chrono::seconds(1));
+  EXPECT_LE(requests[0].connect_timeout, requests[0].timeout);
+  ASSERT_TRUE(requests[0].deadline.has_value());
+  EXPECT_EQ(*requests[0].deadline, deadline);
+}
+
+TEST_F(CheckInfoClientTest, PassedDeadlineSendsNothing) {
+  const std::vector<Job> jobs = {{1, SrcType::kSelfBuilt}};
+  const std::vector<FetchResult> results =
+      MakeClient().FetchAll(jobs, std::chrono::steady_clock::now());
+  EXPECT_EQ(results[0].outcome, FetchOutcome::kTimeout);
+  EXPECT_EQ(results[0].attempts, 0);
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST_F(CheckInfoClientTest, ReplyAfterDeadlineIsTimeout) {
+  transport_.Hold();
+  transport_.SetResponse("1", Reply(200, R"({"code":0})"));
+  const std::vector<Job> jobs = {{1, SrcType::kSelfBuilt}};
+  const std::vector<FetchResult> results = MakeClient().FetchAll(
+      jobs, std::chrono::steady_clock::now() + std::chrono::milliseconds(300));
+  transport_.Release();
+  EXPECT_EQ(results[0].outcome, FetchOutcome::kTimeout);
+}
+
+TEST_F(CheckInfoClientTest, ConcurrentFetchesShareOneCall) {
+  transport_.Hold();
+  transport_.SetResponse("1", Reply(200, R"({"code":0})"));
+  CheckInfoClient client = MakeClient();
+  const std::vector<Job> jobs = {{1, SrcType::kSelfBuilt}};
+
+  std::vector<FetchResult> first;
+  std::thread leader([&] { first = client.FetchAll(jobs); });
+  transport_.WaitForRequests(1);
+  std::vector<FetchResult> second;
+  std::thread follower([&] { second = client.FetchAll(jobs); });
+  // Give the follower time to join the flight before the reply arrives.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  transport_.Release();
+  leader.join();
+  follower.join();
+
+  EXPECT_EQ(transport_.requests().size(), 1u);
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(first[0].outcome, FetchOutcome::kSuccess);
+  EXPECT_EQ(second[0].outcome, FetchOutcome::kSuccess);
+}
+
+TEST(IsRetryableTest, Outcomes) {
+  FetchResult result;
+  result.outcome = FetchOutcome::kNetworkError;
+  EXPECT_TRUE(IsRetryable(result));
+  result.outcome = FetchOutcome::kTimeout;
+  EXPECT_TRUE(IsRetryable(result));
+  result.outcome = FetchOutcome::kParseError;
+  EXPECT_FALSE(IsRetryable(result));
+  result.outcome = FetchOutcome::kInternalError;
+  EXPECT_FALSE(IsRetryable(result));
+  result.outcome = FetchOutcome::kHttpError;
+  result.http_status = 404;
+  EXPECT_FALSE(IsRetryable(result));
+  result.http_status = 500;
+  EXPECT_TRUE(IsRetryable(result));
+}
+
+TEST(IsRetryableTest, ApiCodes) {
+  for (const auto& [code, retryable] :
+       std::vector<std::pair<int64_t, bool>>{{5100, true},
+                                             {6000, true},
+                                             {4000, false},
+                                             {4100, false},
+                                             {4101, false},
+                                             {4110, false},
+                                             {4500, false},
+                                             {9003, false},
+                                             {9591, false}}) {
+    FetchResult result;
+    result.outcome = FetchOutcome::kApiError;
+    result.reply.emplace();
+    result.reply->code = code;
+    EXPECT_EQ(IsRetryable(result), retryable) << code;
+  }
 }
 
 }  // namespace

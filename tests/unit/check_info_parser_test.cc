@@ -289,8 +289,17 @@ TEST(CheckInfoParserTest, SkipsByteOrderMark) {
   EXPECT_EQ(ParseOk("\xEF\xBB\xBF{\"code\":9591}").code, 9591);
 }
 
-TEST(CheckInfoParserTest, RejectsInvalidUtf8) {
-  ParseError("{\"code\":0,\"message\":\"\xff\xfe\"}");
+TEST(CheckInfoParserTest, RepairsInvalidUtf8) {
+  const CheckInfoReply reply = ParseOk(
+      "{\"code\":0,\"message\":\"a\xff\xfe\",\"data\":{\"stepInfo\":[{"
+      "\"stepName\":\"\xe6\xa3\",\"errno\":0}]}}");
+  EXPECT_EQ(reply.message, "a\uFFFD\uFFFD");
+  ASSERT_TRUE(reply.data);
+  EXPECT_EQ(reply.data->steps[0].name, "\uFFFD");
+}
+
+TEST(CheckInfoParserTest, InvalidUtf8OutsideStringsStillRejected) {
+  ParseError("{\"code\":0\xff}");
 }
 
 }  // namespace

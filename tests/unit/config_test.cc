@@ -48,6 +48,20 @@ jobs:
   EXPECT_EQ(config.jobs[1], (Job{207, SrcType::kDisasterRecovery}));
 }
 
+TEST(ConfigTest, RetryAndSizeSettings) {
+  const Config config = ParseOk(
+      "api: {region: r, retries: 0, retry_backoff: 250ms, "
+      "max_response_size: 512KiB, secret_id_file: /run/id, "
+      "secret_key_file: /run/key, token_file: /run/token}\n"
+      "jobs: [{job_id: 1, src_type: 1}]\n");
+  EXPECT_EQ(config.api.retries, 0);
+  EXPECT_EQ(config.api.retry_backoff, std::chrono::milliseconds(250));
+  EXPECT_EQ(config.api.max_response_size, 512u * 1024);
+  EXPECT_EQ(config.api.secret_id_file, "/run/id");
+  EXPECT_EQ(config.api.secret_key_file, "/run/key");
+  EXPECT_EQ(config.api.token_file, "/run/token");
+}
+
 TEST(ConfigTest, Defaults) {
   const Config config =
       ParseOk("api: {region: ap-shanghai}\njobs: [{job_id: 1, src_type: 1}]\n");
@@ -58,6 +72,10 @@ TEST(ConfigTest, Defaults) {
   EXPECT_EQ(config.api.timeout, std::chrono::seconds(5));
   EXPECT_EQ(config.api.connect_timeout, std::chrono::seconds(2));
   EXPECT_EQ(config.api.max_concurrency, 16);
+  EXPECT_EQ(config.api.retries, 2);
+  EXPECT_EQ(config.api.retry_backoff, std::chrono::milliseconds(100));
+  EXPECT_EQ(config.api.max_response_size, 4u << 20);
+  EXPECT_EQ(config.api.secret_key_file, "");
 }
 
 TEST(ConfigTest, EndpointPortIsPartOfSignedHost) {
@@ -131,7 +149,23 @@ TEST(ConfigTest, ErrorsNameKeyAndValue) {
       {"api: {region: r}\njobs: {job_id: 1}\n", {"jobs", "list"}},
       {"", {"empty"}},
       {"api: [\n", {"invalid YAML"}},
+      // yaml-cpp 0.7.0's LoadAll never returns on a lone comma.
+      {",", {"test.yml"}},
       {"- a\n- b\n", {"mapping"}},
+      {"api: {region: r, retries: 11}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.retries", "invalid value 11", "0 to 10"}},
+      {"api: {region: r, retry_backoff: fast}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.retry_backoff", "\"fast\""}},
+      {"api: {region: r, max_response_size: 4GB}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.max_response_size", "\"4GB\"", "64MiB"}},
+      {"api: {region: r, max_response_size: 100}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.max_response_size", "1KiB"}},
+      {"api: {region: r, secret_key_file: ''}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.secret_key_file", "empty"}},
       {"api: {region: r}\njobs: [{job_id: 1, src_type: \"2\"}]\n",
        {"jobs[0].src_type", "quoted"}},
       {"api: {region: r}\njobs: [{job_id: '1', src_type: 2}]\n",
@@ -143,6 +177,8 @@ TEST(ConfigTest, ErrorsNameKeyAndValue) {
        {"api.timeout", "at most 5m"}},
       {"api: {region: r}\njobs: [{job_id: 1, src_type: 1}]\n---\n"
        "api: {region: s}\n",
+       {"2 YAML documents"}},
+      {"api: {region: r}\njobs: [{job_id: 1, src_type: 1}]\n---\n---\n---\n",
        {"2 YAML documents"}},
   };
   for (const Case& test : cases) {
@@ -176,6 +212,20 @@ TEST(ConfigTest, ExampleFileLoads) {
   ASSERT_TRUE(config.ok()) << config.error();
   ASSERT_EQ(config.value().jobs.size(), 1u);
   EXPECT_EQ(config.value().jobs[0], (Job{206, SrcType::kPublicNetwork}));
+}
+
+TEST(ByteSizeTest, Units) {
+  EXPECT_EQ(ParseByteSize("65536"), 65536u);
+  EXPECT_EQ(ParseByteSize("100B"), 100u);
+  EXPECT_EQ(ParseByteSize("512KiB"), 512u * 1024);
+  EXPECT_EQ(ParseByteSize("4MiB"), 4u << 20);
+}
+
+TEST(ByteSizeTest, RejectsMalformed) {
+  for (const char* text : {"", "MiB", "4 MiB", "4mb", "4MB", "-1", "1.5MiB",
+                           "4GiB", "99999999999999MiB"}) {
+    EXPECT_FALSE(ParseByteSize(text).has_value()) << text;
+  }
 }
 
 TEST(DurationTest, Units) {

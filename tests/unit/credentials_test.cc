@@ -1,7 +1,10 @@
 #include "exporter/api/credentials.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 namespace cdb_sync {
@@ -69,6 +72,77 @@ TEST(CredentialsTest, MaskedSecretId) {
   // A secret key in the id's variable is hidden completely.
   credentials.secret_id = "Gu5t9xGARNpq86cd98joQYCN3Cozk1qA";
   EXPECT_EQ(credentials.MaskedSecretId(), std::string(32, '*'));
+}
+
+class CredentialFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("cdb_sync_credentials_" + std::to_string(getpid()));
+    std::filesystem::create_directories(directory_);
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+
+  std::string Write(const std::string& name, const std::string& contents) {
+    const std::filesystem::path path = directory_ / name;
+    std::ofstream(path, std::ios::binary) << contents;
+    return path.string();
+  }
+
+  std::filesystem::path directory_;
+};
+
+TEST_F(CredentialFilesTest, FilesTakePrecedenceAndLoseOneNewline) {
+  ApiConfig api;
+  api.secret_id_file = Write("id", "AKIDfromfile\n");
+  api.secret_key_file = Write("key", "keyfromfile\r\n");
+  api.token_file = Write("token", "tokenfromfile");
+  Expected<Credentials> credentials = LoadCredentials(
+      api, Environment({{"TENCENTCLOUD_SECRET_ID", "env-id"},
+                        {"TENCENTCLOUD_SECRET_KEY", "env-key"}}));
+  ASSERT_TRUE(credentials.ok()) << credentials.error();
+  EXPECT_EQ(credentials.value().secret_id, "AKIDfromfile");
+  EXPECT_EQ(credentials.value().secret_key, "keyfromfile");
+  EXPECT_EQ(credentials.value().session_token, "tokenfromfile");
+}
+
+TEST_F(CredentialFilesTest, EnvironmentFillsWhatFilesDoNotName) {
+  ApiConfig api;
+  api.secret_key_file = Write("key", "keyfromfile\n");
+  Expected<Credentials> credentials = LoadCredentials(
+      api, Environment({{"TENCENTCLOUD_SECRET_ID", "AKIDenv"}}));
+  ASSERT_TRUE(credentials.ok()) << credentials.error();
+  EXPECT_EQ(credentials.value().secret_id, "AKIDenv");
+  EXPECT_EQ(credentials.value().secret_key, "keyfromfile");
+}
+
+TEST_F(CredentialFilesTest, MissingFileNamesPathNotContents) {
+  ApiConfig api;
+  api.secret_key_file = (directory_ / "absent").string();
+  Expected<Credentials> credentials =
+      LoadCredentials(api, Environment({{"TENCENTCLOUD_SECRET_ID", "AKIDx"}}));
+  ASSERT_FALSE(credentials.ok());
+  EXPECT_NE(credentials.error().find(api.secret_key_file), std::string::npos);
+  EXPECT_NE(credentials.error().find("TENCENTCLOUD_SECRET_KEY"),
+            std::string::npos);
+}
+
+TEST_F(CredentialFilesTest, EmptyFileRejected) {
+  ApiConfig api;
+  api.secret_key_file = Write("key", "\n");
+  Expected<Credentials> credentials =
+      LoadCredentials(api, Environment({{"TENCENTCLOUD_SECRET_ID", "AKIDx"}}));
+  ASSERT_FALSE(credentials.ok());
+  EXPECT_NE(credentials.error().find("is empty"), std::string::npos);
+}
+
+TEST_F(CredentialFilesTest, ControlCharacterErrorHidesValue) {
+  ApiConfig api;
+  api.secret_key_file = Write("key", "secret with space\n");
+  Expected<Credentials> credentials =
+      LoadCredentials(api, Environment({{"TENCENTCLOUD_SECRET_ID", "AKIDx"}}));
+  ASSERT_FALSE(credentials.ok());
+  EXPECT_EQ(credentials.error().find("secret with space"), std::string::npos);
 }
 
 }  // namespace

@@ -149,25 +149,31 @@ TEST_F(CurlTransportTest, ErrorStatusIsNotTransportError) {
   EXPECT_EQ(response.status, 503);
 }
 
-TEST_F(CurlTransportTest, ConnectionRefused) {
-  // Bind a port without listening and close it, so nothing listens there.
+// Returns a loopback port that nothing listens on: bound without listen(),
+// then closed.
+int ClosedLoopbackPort() {
   const int socket_fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(socket_fd, 0);
+  EXPECT_GE(socket_fd, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(
+  EXPECT_EQ(
       bind(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
       0);
   socklen_t length = sizeof(address);
-  ASSERT_EQ(
+  EXPECT_EQ(
       getsockname(socket_fd, reinterpret_cast<sockaddr*>(&address), &length),
       0);
-  const int port = ntohs(address.sin_port);
   close(socket_fd);
+  return ntohs(address.sin_port);
+}
+
+TEST_F(CurlTransportTest, ConnectionRefused) {
   auto transport = MakeTransport();
   const HttpResponse response =
-      transport->Send(Get("http://127.0.0.1:" + std::to_string(port) + "/x"))
+      transport
+          ->Send(Get("http://127.0.0.1:" +
+                     std::to_string(ClosedLoopbackPort()) + "/x"))
           .get();
   EXPECT_EQ(response.error, TransportError::kConnectFailed)
       << response.error_message;
@@ -196,7 +202,10 @@ TEST_F(CurlTransportTest, BodyOverCapIsAbandoned) {
 TEST_F(CurlTransportTest, ErrorMessageOmitsQueryString) {
   auto transport = MakeTransport();
   const HttpResponse response =
-      transport->Send(Get("http://nonexistent.invalid/x?Signature=SECRET"))
+      transport
+          ->Send(
+              Get("http://127.0.0.1:" + std::to_string(ClosedLoopbackPort()) +
+                  "/x?Signature=SECRET"))
           .get();
   EXPECT_NE(response.error, TransportError::kNone);
   EXPECT_EQ(response.error_message.find("SECRET"), std::string::npos)

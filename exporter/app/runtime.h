@@ -1,0 +1,62 @@
+// The reloadable part of the exporter: configuration, credentials, the API
+// client and the collector built from them.
+#ifndef CDB_SYNC_EXPORTER_APP_RUNTIME_H_
+#define CDB_SYNC_EXPORTER_APP_RUNTIME_H_
+
+#include <memory>
+#include <string>
+
+#include "exporter/api/check_info_client.h"
+#include "exporter/api/credentials.h"
+#include "exporter/api/http_transport.h"
+#include "exporter/config/config.h"
+#include "exporter/metrics/check_collector.h"
+#include "exporter/metrics/self_metrics.h"
+#include "exporter/util/expected.h"
+#include "exporter/util/mutex.h"
+
+namespace cdb_sync {
+
+// Everything built from one load of the configuration file. Immutable once
+// built; scrapes hold a shared_ptr to the Runtime they started with, so a
+// reload never changes a scrape in progress.
+struct Runtime {
+  Config config;
+  std::string masked_secret_id;
+  std::unique_ptr<CheckInfoClient> client;
+  std::unique_ptr<CheckCollector> collector;
+};
+
+// RuntimeHolder loads the configuration file and the credentials into a
+// Runtime, and replaces it on Reload() only when the new one is valid.
+// Thread-safe. The transport and the self-metrics must outlive it.
+class RuntimeHolder {
+ public:
+  RuntimeHolder(std::string config_path, GetEnvironmentFunction getenv,
+                HttpTransport& transport, SelfMetrics& self_metrics);
+
+  // Loads the configuration and credentials again. On error the current
+  // Runtime stays in use, and the error names the value and the fix.
+  // Records the result in the self-metrics and the log.
+  Expected<std::shared_ptr<const Runtime>> Reload() EXCLUDES(reload_mutex_);
+
+  // The Runtime in use; null before the first successful Reload().
+  std::shared_ptr<const Runtime> Current() const EXCLUDES(mutex_);
+
+ private:
+  Expected<std::shared_ptr<const Runtime>> Build() const;
+
+  const std::string config_path_;
+  const GetEnvironmentFunction getenv_;
+  HttpTransport& transport_;
+  SelfMetrics& self_metrics_;
+
+  // Serialises reloads, so that two never interleave.
+  Mutex reload_mutex_;
+  mutable Mutex mutex_;
+  std::shared_ptr<const Runtime> current_ GUARDED_BY(mutex_);
+};
+
+}  // namespace cdb_sync
+
+#endif  // CDB_SYNC_EXPORTER_APP_RUNTIME_H_

@@ -1,0 +1,72 @@
+#include "exporter/metrics/self_metrics.h"
+
+#include <chrono>
+#include <string>
+
+namespace cdb_sync {
+namespace {
+
+// Upper bounds of the API duration buckets, in seconds: from a fast
+// loopback reply to the 5-minute maximum api.timeout.
+const prometheus::Histogram::BucketBoundaries kDurationBuckets = {
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+
+}  // namespace
+
+SelfMetrics::SelfMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& requests =
+      prometheus::BuildCounter()
+          .Name("cdb_sync_exporter_api_requests_total")
+          .Help("API attempts made, retries included, by how they ended.")
+          .Register(*registry_);
+  for (FetchOutcome outcome : kAllFetchOutcomes) {
+    requests_[outcome] =
+        &requests.Add({{"outcome", std::string(FetchOutcomeName(outcome))}});
+  }
+
+  durations_ =
+      &prometheus::BuildHistogram()
+           .Name("cdb_sync_exporter_api_request_duration_seconds")
+           .Help(
+               "Duration of API attempts in seconds, from queueing to the "
+               "last byte of the reply.")
+           .Register(*registry_)
+           .Add({}, kDurationBuckets);
+
+  reload_successful_ =
+      &prometheus::BuildGauge()
+           .Name("cdb_sync_exporter_config_last_reload_successful")
+           .Help(
+               "1 if the last attempt to load the configuration and "
+               "credentials succeeded, else 0.")
+           .Register(*registry_)
+           .Add({});
+  reload_success_timestamp_ =
+      &prometheus::BuildGauge()
+           .Name(
+               "cdb_sync_exporter_config_last_reload_success_timestamp_"
+               "seconds")
+           .Help("Unix time of the last successful configuration load.")
+           .Register(*registry_)
+           .Add({});
+}
+
+void SelfMetrics::ObserveAttempt(FetchOutcome outcome, double seconds) {
+  requests_.at(outcome)->Increment();
+  durations_->Observe(seconds);
+}
+
+void SelfMetrics::RecordConfigLoad(bool successful) {
+  reload_successful_->Set(successful ? 1 : 0);
+  if (successful) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    reload_success_timestamp_->Set(std::chrono::duration<double>(now).count());
+  }
+}
+
+std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
+  return registry_->Collect();
+}
+
+}  // namespace cdb_sync

@@ -1,0 +1,45 @@
+// The exporter's metrics about itself: API attempts, their durations and
+// configuration reloads.
+#ifndef CDB_SYNC_EXPORTER_METRICS_SELF_METRICS_H_
+#define CDB_SYNC_EXPORTER_METRICS_SELF_METRICS_H_
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "exporter/model/check_info.h"
+
+namespace cdb_sync {
+
+// SelfMetrics owns a prometheus::Registry with the cdb_sync_exporter_*
+// counters, histogram and gauges. It is thread-safe, as prometheus-cpp's
+// metrics are.
+class SelfMetrics {
+ public:
+  SelfMetrics();
+
+  // Counts one API attempt, retries included.
+  void ObserveAttempt(FetchOutcome outcome, double seconds);
+
+  // Records the result of loading the configuration, at start-up or later.
+  void RecordConfigLoad(bool successful);
+
+  std::vector<prometheus::MetricFamily> Collect() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::map<FetchOutcome, prometheus::Counter*> requests_;
+  prometheus::Histogram* durations_;
+  prometheus::Gauge* reload_successful_;
+  prometheus::Gauge* reload_success_timestamp_;
+};
+
+}  // namespace cdb_sync
+
+#endif  // CDB_SYNC_EXPORTER_METRICS_SELF_METRICS_H_
