@@ -32,6 +32,13 @@ DEFINE_string(web_listen_address, ":10025",
               "every IPv4 interface and port 0 picks a free port.");
 DEFINE_string(web_telemetry_path, "/metrics",
               "URL path under which the metrics are served.");
+DEFINE_string(web_config_file, "",
+              "Path of a YAML file that enables TLS and basic authentication "
+              "(the Prometheus exporter-toolkit format); empty serves plain "
+              "HTTP without authentication.");
+DEFINE_int32(web_max_requests, 32,
+             "Requests served at once; further connections wait for a free "
+             "worker (1-1024).");
 DEFINE_double(scrape_timeout_offset, 0.5,
               "Seconds subtracted from the scrape timeout that Prometheus "
               "sends (X-Prometheus-Scrape-Timeout-Seconds), so that the reply "
@@ -115,6 +122,17 @@ int Run() {
   Expected<ListenAddress> address =
       ParseListenAddress(FLAGS_web_listen_address);
   if (!address.ok()) return Fail("--web-listen-address: " + address.error());
+  if (FLAGS_web_max_requests < 1 || FLAGS_web_max_requests > 1024) {
+    return Fail("invalid --web-max-requests " +
+                std::to_string(FLAGS_web_max_requests) +
+                ": use a number from 1 to 1024");
+  }
+  WebConfig web_config;
+  if (!FLAGS_web_config_file.empty()) {
+    Expected<WebConfig> loaded = LoadWebConfigFile(FLAGS_web_config_file);
+    if (!loaded.ok()) return Fail(loaded.error());
+    web_config = std::move(loaded).value();
+  }
 
   // Read the configuration once before the signals are blocked, so that
   // Ctrl-C still works if reading it hangs. The transport outlives every
@@ -178,6 +196,8 @@ int Run() {
   web_options.listen_address = address.value();
   web_options.telemetry_path = FLAGS_web_telemetry_path;
   web_options.version = kVersion;
+  web_options.web_config = std::move(web_config);
+  web_options.max_requests = static_cast<std::size_t>(FLAGS_web_max_requests);
   web_options.scrape_timeout_offset = std::chrono::milliseconds(
       std::llround(FLAGS_scrape_timeout_offset * 1000));
   WebServer server(web_options, std::move(handlers));
@@ -192,7 +212,10 @@ int Run() {
             {{"version", kVersion},
              {"revision", kRevision},
              {"address", FormatHostPort(address.value().host, port.value())},
-             {"telemetry_path", FLAGS_web_telemetry_path}});
+             {"telemetry_path", FLAGS_web_telemetry_path},
+             {"tls", web_options.web_config.tls ? "on" : "off"},
+             {"basic_auth",
+              web_options.web_config.basic_auth_users.empty() ? "off" : "on"}});
 
   const bool served = server.Serve();
   if (!served) {

@@ -1,6 +1,8 @@
 #include "exporter/web/server.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <prometheus/text_serializer.h>
 #include <sys/socket.h>
 
@@ -20,10 +22,8 @@ namespace {
 constexpr char kExpositionContentType[] =
     "text/plain; version=0.0.4; charset=utf-8";
 
-// Requests served at once. cpp-httplib's default pool has 8 threads, which a
-// few slow scrapes or idle keep-alive connections exhaust.
-// NOTE: a configurable cap with a 503 past it is still to come.
-constexpr std::size_t kWorkerThreads = 32;
+// The largest request body read; no endpoint takes more than an empty one.
+constexpr std::size_t kMaxRequestBodyBytes = std::size_t{64} * 1024;
 
 // Seconds a connection may take to send a request, and may stay idle
 // between keep-alive requests.
@@ -35,6 +35,73 @@ constexpr time_t kKeepAliveTimeoutSeconds = 5;
 void SetSocketOptions(int socket) {
   int yes = 1;
   setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+std::string OpenSslErrors() {
+  std::string text;
+  while (const unsigned long code = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof(buffer));
+    if (!text.empty()) text += "; ";
+    text += buffer;
+  }
+  return text.empty() ? "unknown OpenSSL error" : text;
+}
+
+// Accepts any client certificate; for the client_auth_type values that ask
+// for one without verifying it.
+int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
+
+// Configures `context` from `tls`. Returns an error message, or empty.
+std::string SetUpTls(SSL_CTX& context, const TlsServerConfig& tls) {
+  SSL_CTX_set_min_proto_version(&context, tls.min_version == TlsVersion::kTls13
+                                              ? TLS1_3_VERSION
+                                              : TLS1_2_VERSION);
+  if (SSL_CTX_use_certificate_chain_file(&context, tls.cert_file.c_str()) !=
+      1) {
+    return "tls_server_config.cert_file \"" + tls.cert_file +
+           "\": cannot load the certificate: " + OpenSslErrors();
+  }
+  if (SSL_CTX_use_PrivateKey_file(&context, tls.key_file.c_str(),
+                                  SSL_FILETYPE_PEM) != 1) {
+    return "tls_server_config.key_file \"" + tls.key_file +
+           "\": cannot load the private key: " + OpenSslErrors();
+  }
+  if (SSL_CTX_check_private_key(&context) != 1) {
+    return "tls_server_config.key_file \"" + tls.key_file +
+           "\" does not match the certificate in cert_file";
+  }
+  if (!tls.client_ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(&context, tls.client_ca_file.c_str(),
+                                      nullptr) != 1) {
+      return "tls_server_config.client_ca_file \"" + tls.client_ca_file +
+             "\": cannot load the CA certificates: " + OpenSslErrors();
+    }
+    SSL_CTX_set_client_CA_list(
+        &context, SSL_load_client_CA_file(tls.client_ca_file.c_str()));
+  }
+
+  switch (tls.client_auth_type) {
+    case ClientAuthType::kNoClientCert:
+      SSL_CTX_set_verify(&context, SSL_VERIFY_NONE, nullptr);
+      break;
+    case ClientAuthType::kRequestClientCert:
+      SSL_CTX_set_verify(&context, SSL_VERIFY_PEER, AcceptAnyCertificate);
+      break;
+    case ClientAuthType::kRequireAnyClientCert:
+      SSL_CTX_set_verify(&context,
+                         SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                         AcceptAnyCertificate);
+      break;
+    case ClientAuthType::kVerifyClientCertIfGiven:
+      SSL_CTX_set_verify(&context, SSL_VERIFY_PEER, nullptr);
+      break;
+    case ClientAuthType::kRequireAndVerifyClientCert:
+      SSL_CTX_set_verify(
+          &context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+      break;
+  }
+  return "";
 }
 
 void RejectMethod(const httplib::Request&, httplib::Response& response) {
@@ -84,12 +151,27 @@ std::string EscapeHtml(std::string_view text) {
 }
 
 WebServer::WebServer(WebOptions options, WebHandlers handlers)
-    : options_(std::move(options)),
-      handlers_(std::move(handlers)),
-      server_(std::make_unique<httplib::Server>()) {
-  server_->new_task_queue = [] {
-    return new httplib::ThreadPool(kWorkerThreads);
+    : options_(std::move(options)), handlers_(std::move(handlers)) {
+  if (options_.web_config.tls) {
+    const TlsServerConfig tls = *options_.web_config.tls;
+    server_ =
+        std::make_unique<httplib::SSLServer>([this, tls](SSL_CTX& context) {
+          tls_error_ = SetUpTls(context, tls);
+          return tls_error_.empty();
+        });
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  if (!options_.web_config.basic_auth_users.empty()) {
+    authenticator_ = std::make_unique<BasicAuthenticator>(
+        options_.web_config.basic_auth_users);
+  }
+
+  const std::size_t workers = options_.max_requests;
+  server_->new_task_queue = [workers] {
+    return new httplib::ThreadPool(workers);
   };
+  server_->set_payload_max_length(kMaxRequestBodyBytes);
   server_->set_socket_options(SetSocketOptions);
   server_->set_read_timeout(kReadTimeoutSeconds, 0);
   server_->set_keep_alive_timeout(kKeepAliveTimeoutSeconds);
@@ -143,6 +225,19 @@ std::string WebServer::RenderLandingPage() const {
 }
 
 void WebServer::RegisterRoutes() {
+  server_->set_pre_routing_handler([this](const httplib::Request& request,
+                                          httplib::Response& response) {
+    if (!authenticator_ ||
+        authenticator_->Check(request.get_header_value("Authorization"))) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    response.status = 401;
+    response.set_header("WWW-Authenticate",
+                        "Basic realm=\"cdb_sync_exporter\", charset=\"UTF-8\"");
+    response.set_content("unauthorized\n", "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
   const std::string metrics_pattern = EscapeRegex(options_.telemetry_path);
   server_->Get(metrics_pattern, [this](const httplib::Request& request,
                                        httplib::Response& response) {
@@ -218,6 +313,11 @@ void WebServer::RegisterRoutes() {
 }
 
 Expected<int> WebServer::Bind() {
+  if (!server_->is_valid()) {
+    return Error{
+        "cannot set up TLS from --web-config-file: " +
+        (tls_error_.empty() ? std::string("unknown error") : tls_error_)};
+  }
   const ListenAddress& address = options_.listen_address;
   const std::string shown = FormatHostPort(address.host, address.port);
   errno = 0;

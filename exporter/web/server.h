@@ -14,7 +14,9 @@
 #include "exporter/model/check_info.h"
 #include "exporter/model/job.h"
 #include "exporter/util/expected.h"
+#include "exporter/web/basic_auth.h"
 #include "exporter/web/listen_address.h"
+#include "exporter/web/web_config.h"
 
 namespace httplib {
 class Server;
@@ -34,6 +36,10 @@ struct WebOptions {
   // Subtracted from the scrape timeout that Prometheus sends, so that the
   // reply reaches Prometheus before it gives up.
   std::chrono::milliseconds scrape_timeout_offset{500};
+  // TLS and basic authentication; the defaults serve plain HTTP to all.
+  WebConfig web_config;
+  // Requests served at once; further connections wait for a free worker.
+  std::size_t max_requests = 32;
 };
 
 // What the server calls to answer requests. Each is called from the
@@ -76,7 +82,10 @@ class WebServer {
 
   const WebOptions options_;
   const WebHandlers handlers_;
+  // Why setting up TLS failed; written only while server_ is constructed.
+  std::string tls_error_;
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<BasicAuthenticator> authenticator_;
 };
 
 // Escapes &, <, >, " and ' for HTML text and attribute values.

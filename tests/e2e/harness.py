@@ -130,7 +130,11 @@ def run_exporter(args: list[str], env: dict[str, str] | None = None,
 
 
 def start_exporter(workdir: Path, config: Path, env: dict[str, str] | None = None,
-                   extra_args: list[str] | None = None) -> tuple[Process, int]:
+                   extra_args: list[str] | None = None,
+                   probe: bool = True) -> tuple[Process, int]:
+    """Starts the exporter on a free port and waits until it serves. With
+    probe=False (TLS or basic authentication) it waits only until the port
+    accepts connections."""
     port = free_port()
     process = Process(
         [str(exporter_binary()), f"--config-file={config}",
@@ -141,6 +145,9 @@ def start_exporter(workdir: Path, config: Path, env: dict[str, str] | None = Non
         if not process.alive():
             return True
         try:
+            if not probe:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return True
             return http_get(f"http://127.0.0.1:{port}/-/healthy", timeout=1)[0] == 200
         except OSError:
             return False

@@ -490,6 +490,44 @@ class OperationsTest(unittest.TestCase):
         self.assertEqual(failures[0]["code"], "9591")
 
 
+class SecretsTest(unittest.TestCase):
+    """The secret key, the session token and signatures appear nowhere the
+    exporter writes, even at debug level and while calls fail."""
+
+    KEY = "SecretKeyThatMustNeverAppear000000"
+    TOKEN = "SessionTokenThatMustNeverAppear0000"
+
+    def test_secrets_appear_nowhere(self):
+        with harness.TempDir() as workdir:
+            fake, api_port = harness.start_fake_api(workdir)
+            self.addCleanup(fake.stop)
+            env = harness.credentials_env(secret_key=self.KEY)
+            env["TENCENTCLOUD_SESSION_TOKEN"] = self.TOKEN
+            outputs = []
+            # An authentication failure (the fake knows another key), then an
+            # endpoint where nothing listens.
+            for endpoint_port in (api_port, harness.free_port()):
+                config = harness.write_config(workdir, endpoint_port, [(206, 2), (218, 2)],
+                                              retry_backoff="10ms")
+                exporter, port = harness.start_exporter(workdir, config, env=env,
+                                                         extra_args=["--log-level=debug"])
+                for path in ("/metrics", "/", "/-/healthy", "/-/ready", "/nope", "/metrics"):
+                    outputs.append(harness.http_get(f"http://127.0.0.1:{port}{path}")[1])
+                outputs.append(harness.http_get(f"http://127.0.0.1:{port}/-/reload",
+                                                method="POST")[1])
+                outputs.append(Path(f"/proc/{exporter.popen.pid}/cmdline").read_bytes()
+                               .decode("utf-8", "replace"))
+                exporter.stop()
+                outputs.append(exporter.stderr())
+            self.assertIn("code=4100", outputs[8])
+            everything = "\n".join(outputs)
+            self.assertIn("level=debug", everything)
+            # "Signature=" would start the signature parameter of a request.
+            for secret in (self.KEY, self.TOKEN, "Signature="):
+                self.assertNotIn(secret, everything)
+            self.assertNotIn(harness.TEST_SECRET_ID, everything)
+
+
 class StartupErrorTest(unittest.TestCase):
     """Start-up failures print one clear line and exit 1, never abort."""
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Fault injection: the exporter against a fake API that misbehaves in one
-way per test. Every test checks that the scrape answers inside its deadline,
+way per test. Every test checks that the scrape returns within its deadline,
 that the faulty job is down with the right outcome, that the healthy control
 job in the same scrape is intact, and that the process is still alive.
 
