@@ -34,10 +34,47 @@ bool NeedsQuoting(std::string_view value) {
   return false;
 }
 
-}  // namespace
-
 // The format chosen by Init(); read by Write() on any thread.
 std::atomic<Format> current_format{Format::kLogfmt};
+
+// Appends `value` in double quotes, with quotes, backslashes and control
+// characters escaped. `control_format` is the printf format for a control
+// character without a short escape: "\\x%02x" for logfmt, "\\u%04x" for
+// JSON.
+void AppendQuoted(std::string& out, std::string_view value,
+                  const char* control_format) {
+  out.push_back('"');
+  for (unsigned char c : value) {
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof(escaped), control_format, c);
+          out.append(escaped);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
 
 std::optional<Format> ParseFormat(std::string_view name) {
   if (name == "logfmt") return Format::kLogfmt;
@@ -73,67 +110,11 @@ void AppendLogfmtValue(std::string& out, std::string_view value) {
     out.append(value);
     return;
   }
-  out.push_back('"');
-  for (unsigned char c : value) {
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
-          out.append(escaped);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
+  AppendQuoted(out, value, "\\x%02x");
 }
 
 void AppendJsonString(std::string& out, std::string_view value) {
-  out.push_back('"');
-  for (unsigned char c : value) {
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-          out.append(escaped);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
+  AppendQuoted(out, value, "\\u%04x");
 }
 
 void Write(Level level, std::string_view message,
