@@ -25,6 +25,10 @@ constexpr std::chrono::milliseconds kMinAttemptTime{100};
 // timeout ends at the deadline, so this only absorbs scheduling delays.
 constexpr std::chrono::milliseconds kDeadlineGrace{50};
 
+// How often the replies of one round are swept while none completes; the
+// first outstanding reply wakes the sweep at once.
+constexpr std::chrono::milliseconds kCollectPollInterval{5};
+
 constexpr int64_t kThrottledCode = 4400;
 
 // True for a throttling reply: code 4400, or code 4000 with the message
@@ -196,13 +200,12 @@ void CheckInfoClient::Observe(const FetchResult& result) const {
 
 void CheckInfoClient::FetchWithRetries(
     std::span<const Job> jobs, const std::vector<std::size_t>& indices,
-    SteadyClock::time_point deadline, std::vector<FetchResult>& results) const {
+    SteadyClock::time_point deadline, std::vector<FetchResult>& results,
+    const std::function<void(std::size_t)>& publish) const {
   std::vector<std::size_t> pending = indices;
   for (int attempt = 1; !pending.empty(); ++attempt) {
     // Send this round's requests, each with at most the time that is left.
     std::vector<std::future<HttpResponse>> responses(pending.size());
-    // Whether each request went out; a future stops being valid once read.
-    std::vector<bool> sent(pending.size(), false);
     const SteadyClock::time_point round_start = SteadyClock::now();
     for (std::size_t k = 0; k < pending.size(); ++k) {
       const std::size_t i = pending[k];
@@ -214,6 +217,7 @@ void CheckInfoClient::FetchWithRetries(
           results[i] = TimeoutResult(
               "the scrape deadline left no time for the API call");
         }
+        publish(i);
         continue;
       }
       try {
@@ -226,44 +230,64 @@ void CheckInfoClient::FetchWithRetries(
         // Nonce, when a reused connection turns out to be closed. If the API
         // had already read the first copy, it answers 4500 (replay).
         responses[k] = transport_.Send(std::move(request));
-        sent[k] = true;
       } catch (const std::exception& error) {
         results[i] = InternalErrorResult(
             std::string("cannot build the request: ") + error.what());
+        publish(i);
       }
     }
 
-    // Collect the replies; the transfers end by the deadline on their own.
+    // Collect the replies in the order they complete, so that a fast job is
+    // published to concurrent scrapes without waiting for a slow one. The
+    // transfers end by the deadline on their own.
+    std::vector<std::size_t> retry;
+    std::vector<std::size_t> waiting;
     for (std::size_t k = 0; k < pending.size(); ++k) {
-      if (!responses[k].valid()) continue;
-      const std::size_t i = pending[k];
-      try {
-        if (responses[k].wait_until(deadline + kDeadlineGrace) !=
-            std::future_status::ready) {
-          results[i] = TimeoutResult("no reply before the scrape deadline");
-        } else {
-          results[i] = InterpretResponse(responses[k].get());
+      if (responses[k].valid()) waiting.push_back(k);
+    }
+    while (!waiting.empty()) {
+      const auto poll_until = std::min(
+          deadline + kDeadlineGrace, SteadyClock::now() + kCollectPollInterval);
+      responses[waiting.front()].wait_until(poll_until);
+      const bool past_deadline =
+          SteadyClock::now() >= deadline + kDeadlineGrace;
+
+      std::vector<std::size_t> still_waiting;
+      for (std::size_t k : waiting) {
+        const bool ready = responses[k].wait_for(std::chrono::seconds(0)) ==
+                           std::future_status::ready;
+        if (!ready && !past_deadline) {
+          still_waiting.push_back(k);
+          continue;
         }
-      } catch (const std::exception& error) {
-        results[i] = InternalErrorResult(
-            std::string("cannot read the response: ") + error.what());
+        const std::size_t i = pending[k];
+        try {
+          results[i] =
+              ready ? InterpretResponse(responses[k].get())
+                    : TimeoutResult("no reply before the scrape deadline");
+        } catch (const std::exception& error) {
+          results[i] = InternalErrorResult(
+              std::string("cannot read the response: ") + error.what());
+        }
+        results[i].attempts = attempt;
+        Observe(results[i]);
+        if (attempt <= api_.retries && IsRetryable(results[i])) {
+          retry.push_back(i);
+        } else {
+          publish(i);
+        }
       }
-      results[i].attempts = attempt;
-      Observe(results[i]);
+      waiting = std::move(still_waiting);
     }
 
     // Retry what can succeed, if the budget allows another attempt.
-    if (attempt > api_.retries) break;
-    std::vector<std::size_t> retry;
-    for (std::size_t k = 0; k < pending.size(); ++k) {
-      if (sent[k] && IsRetryable(results[pending[k]])) {
-        retry.push_back(pending[k]);
-      }
-    }
     if (retry.empty()) break;
     const std::chrono::milliseconds backoff =
         Backoff(api_.retry_backoff, attempt);
-    if (SteadyClock::now() + backoff + kMinAttemptTime > deadline) break;
+    if (SteadyClock::now() + backoff + kMinAttemptTime > deadline) {
+      for (std::size_t i : retry) publish(i);
+      break;
+    }
     for (std::size_t i : retry) {
       log::Info("retrying API call",
                 {{"job_id", std::to_string(jobs[i].job_id)},
@@ -304,26 +328,32 @@ std::vector<FetchResult> CheckInfoClient::FetchAll(std::span<const Job> jobs,
     }
   }
 
+  // Hands a led job's final result to its followers as soon as it is known.
+  std::vector<bool> published(jobs.size(), false);
+  std::map<std::size_t, std::size_t> promise_of;
+  for (std::size_t k = 0; k < led.size(); ++k) promise_of[led[k]] = k;
+  const auto publish = [&](std::size_t i) {
+    if (published[i]) return;
+    published[i] = true;
+    {
+      MutexLock lock(mutex_);
+      flights_.erase(
+          JobKey{jobs[i].job_id, static_cast<int>(jobs[i].src_type)});
+    }
+    promises[promise_of.at(i)].set_value(results[i]);
+  };
+
   try {
-    FetchWithRetries(jobs, led, effective_deadline, results);
+    FetchWithRetries(jobs, led, effective_deadline, results, publish);
   } catch (const std::exception& error) {
     for (std::size_t i : led) {
+      if (published[i]) continue;
       results[i] =
           InternalErrorResult(std::string("fetch failed: ") + error.what());
     }
   }
-
-  // Publish the led results to this flight's followers.
-  {
-    MutexLock lock(mutex_);
-    for (std::size_t i : led) {
-      flights_.erase(
-          JobKey{jobs[i].job_id, static_cast<int>(jobs[i].src_type)});
-    }
-  }
-  for (std::size_t k = 0; k < led.size(); ++k) {
-    promises[k].set_value(results[led[k]]);
-  }
+  // Every led job is published by now, unless an exception cut it short.
+  for (std::size_t i : led) publish(i);
 
   for (auto& [i, result] : followed) {
     try {

@@ -83,11 +83,13 @@ class CheckInfoClient {
     std::shared_future<FetchResult> result;
   };
 
-  // Runs the attempts of the jobs at `indices` and stores their results.
+  // Runs the attempts of the jobs at `indices` and stores their results,
+  // calling `publish` with a job's index as soon as its result is final.
   void FetchWithRetries(std::span<const Job> jobs,
                         const std::vector<std::size_t>& indices,
                         std::chrono::steady_clock::time_point deadline,
-                        std::vector<FetchResult>& results) const;
+                        std::vector<FetchResult>& results,
+                        const std::function<void(std::size_t)>& publish) const;
 
   void Observe(const FetchResult& result) const;
 

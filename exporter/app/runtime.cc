@@ -32,8 +32,8 @@ Expected<std::shared_ptr<const Runtime>> RuntimeHolder::Build() const {
       [self_metrics](FetchOutcome outcome, double seconds) {
         self_metrics->ObserveAttempt(outcome, seconds);
       });
-  runtime->collector =
-      std::make_unique<CheckCollector>(runtime->config.jobs, *runtime->client);
+  runtime->collector = std::make_unique<CheckCollector>(
+      runtime->config.jobs, *runtime->client, failure_log_);
   return std::shared_ptr<const Runtime>(std::move(runtime));
 }
 

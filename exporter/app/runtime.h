@@ -50,6 +50,10 @@ class RuntimeHolder {
   const GetEnvironmentFunction getenv_;
   HttpTransport& transport_;
   SelfMetrics& self_metrics_;
+  // Shared by every Runtime's collector, so a reload does not log every
+  // failing job again.
+  const std::shared_ptr<FailureLog> failure_log_ =
+      std::make_shared<FailureLog>();
 
   // Serialises reloads, so that two never interleave.
   Mutex reload_mutex_;

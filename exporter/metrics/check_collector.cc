@@ -26,9 +26,26 @@ std::string_view Abbreviate(std::string_view text) {
 
 }  // namespace
 
+bool FailureLog::Update(const Job& job, const std::string& failure) {
+  const auto key = std::make_pair(job.job_id, static_cast<int>(job.src_type));
+  MutexLock lock(mutex_);
+  auto found = failures_.find(key);
+  const std::string previous = found == failures_.end() ? "" : found->second;
+  if (previous == failure) return false;
+  if (failure.empty()) {
+    failures_.erase(found);
+  } else {
+    failures_[key] = failure;
+  }
+  return true;
+}
+
 CheckCollector::CheckCollector(std::vector<Job> jobs,
-                               const CheckInfoClient& client)
-    : jobs_(std::move(jobs)), client_(client) {}
+                               const CheckInfoClient& client,
+                               std::shared_ptr<FailureLog> failure_log)
+    : jobs_(std::move(jobs)),
+      client_(client),
+      failure_log_(std::move(failure_log)) {}
 
 std::vector<JobResult> CheckCollector::FetchResults(Deadline deadline) const {
   std::vector<FetchResult> fetched = client_.FetchAll(jobs_, deadline);
@@ -65,30 +82,26 @@ std::vector<prometheus::MetricFamily> CheckCollector::Collect(
 }
 
 void CheckCollector::LogChanges(const std::vector<JobResult>& results) const {
-  MutexLock lock(mutex_);
   for (const JobResult& entry : results) {
-    const auto key =
-        std::make_pair(entry.job.job_id, static_cast<int>(entry.job.src_type));
     const std::string job_id = std::to_string(entry.job.job_id);
     const std::string src_type = SrcTypeLabel(entry.job.src_type);
     const FetchResult& result = entry.result;
+    const std::string failure = result.outcome == FetchOutcome::kSuccess
+                                    ? std::string()
+                                    : FailureKey(result);
 
-    if (result.outcome == FetchOutcome::kSuccess) {
-      if (last_errors_.erase(key) > 0) {
-        log::Info("API call for job succeeded again",
-                  {{"job_id", job_id}, {"src_type", src_type}});
+    if (!failure_log_->Update(entry.job, failure)) {
+      if (!failure.empty()) {
+        log::Debug("API call for job still failing",
+                   {{"job_id", job_id}, {"src_type", src_type}});
       }
       continue;
     }
-
-    std::string failure = FailureKey(result);
-    auto [position, inserted] = last_errors_.try_emplace(key, failure);
-    if (!inserted && position->second == failure) {
-      log::Debug("API call for job still failing",
-                 {{"job_id", job_id}, {"src_type", src_type}});
+    if (failure.empty()) {
+      log::Info("API call for job succeeded again",
+                {{"job_id", job_id}, {"src_type", src_type}});
       continue;
     }
-    position->second = failure;
 
     const std::string code =
         result.reply ? std::to_string(result.reply->code) : "";

@@ -6,6 +6,7 @@
 #include <prometheus/metric_family.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,19 @@
 
 namespace cdb_sync {
 
+// The last failure logged for each job, kept across configuration reloads so
+// that a reload does not log every failing job again. Thread-safe.
+class FailureLog {
+ public:
+  // Returns true when `failure` (empty when the job succeeded) differs from
+  // the last one recorded for `job`, and records it.
+  bool Update(const Job& job, const std::string& failure) EXCLUDES(mutex_);
+
+ private:
+  Mutex mutex_;
+  std::map<std::pair<int64_t, int>, std::string> failures_ GUARDED_BY(mutex_);
+};
+
 // CheckCollector calls the API for every configured job on each Collect()
 // and turns the replies into families. It logs a job's failure when it
 // starts or changes and again when the job recovers, not on every scrape.
@@ -25,7 +39,9 @@ namespace cdb_sync {
 // must outlive the collector.
 class CheckCollector : public prometheus::Collectable {
  public:
-  CheckCollector(std::vector<Job> jobs, const CheckInfoClient& client);
+  CheckCollector(
+      std::vector<Job> jobs, const CheckInfoClient& client,
+      std::shared_ptr<FailureLog> failure_log = std::make_shared<FailureLog>());
 
   // Collects without a scrape deadline. Never throws: an unexpected failure
   // becomes that job's error.
@@ -46,11 +62,7 @@ class CheckCollector : public prometheus::Collectable {
   const std::vector<Job> jobs_;
   const CheckInfoClient& client_;
 
-  mutable Mutex mutex_;
-  // The last logged failure key per job (job_id, src_type); absent while
-  // the job is healthy.
-  mutable std::map<std::pair<int64_t, int>, std::string> last_errors_
-      GUARDED_BY(mutex_);
+  const std::shared_ptr<FailureLog> failure_log_;
 };
 
 }  // namespace cdb_sync

@@ -303,6 +303,12 @@ class ExporterVariantsTest(unittest.TestCase):
         self.addCleanup(exporter.stop)
         for _ in range(3):
             self.scrape(port)
+        # A reload builds a new collector; the failure is still not news.
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/-/reload",
+                                         method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            self.assertEqual(response.status, 200)
+        self.scrape(port)
         exporter.stop()
         warnings = [line for line in exporter.stderr().splitlines()
                     if "level=warn" in line and "job_id=206 " in line]

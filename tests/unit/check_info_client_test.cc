@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "exporter/api/signer_v2.h"
@@ -33,10 +34,15 @@ class FakeTransport : public HttpTransport {
       response = found->second.front();
       if (found->second.size() > 1) found->second.pop_front();
     }
-    std::promise<HttpResponse>& promise = held_.emplace_back();
+    std::promise<HttpResponse> promise;
     std::future<HttpResponse> future = promise.get_future();
+    if (!holding_ && held_jobs_.count(job_id) == 0) {
+      promise.set_value(std::move(response));
+      return future;
+    }
+    held_.push_back(std::move(promise));
     held_responses_.push_back(std::move(response));
-    if (!holding_) ReleaseLocked();
+    held_job_ids_.push_back(job_id);
     return future;
   }
 
@@ -53,10 +59,35 @@ class FakeTransport : public HttpTransport {
     MutexLock lock(mutex_);
     holding_ = true;
   }
+  // Holds back the responses for `job_id` only, until Release().
+  void HoldJob(const std::string& job_id) {
+    MutexLock lock(mutex_);
+    held_jobs_.insert(job_id);
+  }
   void Release() {
     MutexLock lock(mutex_);
     holding_ = false;
+    held_jobs_.clear();
     ReleaseLocked();
+  }
+
+  // Stops holding everything but `job_id`, and sends the other responses.
+  void ReleaseJobsExcept(const std::string& job_id) {
+    MutexLock lock(mutex_);
+    holding_ = false;
+    held_jobs_ = {job_id};
+    for (std::size_t i = 0; i < held_.size();) {
+      if (held_job_ids_[i] == job_id) {
+        ++i;
+        continue;
+      }
+      held_[i].set_value(std::move(held_responses_[i]));
+      held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
+      held_responses_.erase(held_responses_.begin() +
+                            static_cast<std::ptrdiff_t>(i));
+      held_job_ids_.erase(held_job_ids_.begin() +
+                          static_cast<std::ptrdiff_t>(i));
+    }
   }
 
   // Blocks until `count` requests were sent.
@@ -77,15 +108,18 @@ class FakeTransport : public HttpTransport {
     }
     held_.clear();
     held_responses_.clear();
+    held_job_ids_.clear();
   }
 
   Mutex mutex_;
   std::condition_variable sent_;
   bool holding_ GUARDED_BY(mutex_) = false;
+  std::set<std::string> held_jobs_ GUARDED_BY(mutex_);
   std::map<std::string, std::deque<HttpResponse>> responses_ GUARDED_BY(mutex_);
   std::vector<HttpRequest> requests_ GUARDED_BY(mutex_);
   std::vector<std::promise<HttpResponse>> held_ GUARDED_BY(mutex_);
   std::vector<HttpResponse> held_responses_ GUARDED_BY(mutex_);
+  std::vector<std::string> held_job_ids_ GUARDED_BY(mutex_);
 };
 
 HttpResponse Reply(long status, std::string body) {
@@ -395,6 +429,44 @@ TEST_F(CheckInfoClientTest, ConcurrentFetchesShareOneCall) {
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(first[0].outcome, FetchOutcome::kSuccess);
   EXPECT_EQ(second[0].outcome, FetchOutcome::kSuccess);
+}
+
+TEST_F(CheckInfoClientTest, FollowerGetsFastJobWhileLeaderWaitsForSlowOne) {
+  transport_.HoldJob("1");
+  transport_.SetResponse("1", Reply(200, R"({"code":0})"));
+  transport_.SetResponse("2", Reply(200, R"({"code":0})"));
+  transport_.Hold();  // until the follower has joined job 2's flight
+  CheckInfoClient client = MakeClient();
+
+  const std::vector<Job> both = {{1, SrcType::kSelfBuilt},
+                                 {2, SrcType::kSelfBuilt}};
+  std::vector<FetchResult> leader_results;
+  std::thread leader([&] {
+    leader_results = client.FetchAll(
+        both, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  });
+  transport_.WaitForRequests(2);
+
+  const std::vector<Job> fast = {{2, SrcType::kSelfBuilt}};
+  std::vector<FetchResult> follower_results;
+  std::thread follower([&] {
+    follower_results = client.FetchAll(
+        fast, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Let job 2 through; job 1 stays held past the follower's deadline.
+  transport_.ReleaseJobsExcept("1");
+  follower.join();
+  transport_.Release();
+  leader.join();
+
+  EXPECT_EQ(transport_.requests().size(), 2u);
+  ASSERT_EQ(follower_results.size(), 1u);
+  EXPECT_EQ(follower_results[0].outcome, FetchOutcome::kSuccess)
+      << follower_results[0].error;
+  ASSERT_EQ(leader_results.size(), 2u);
+  EXPECT_EQ(leader_results[0].outcome, FetchOutcome::kSuccess);
+  EXPECT_EQ(leader_results[1].outcome, FetchOutcome::kSuccess);
 }
 
 TEST(IsRetryableTest, Outcomes) {
