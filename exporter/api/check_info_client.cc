@@ -202,23 +202,35 @@ void CheckInfoClient::FetchWithRetries(
     std::span<const Job> jobs, const std::vector<std::size_t>& indices,
     SteadyClock::time_point deadline, std::vector<FetchResult>& results,
     const std::function<void(std::size_t)>& publish) const {
-  std::vector<std::size_t> pending = indices;
-  for (int attempt = 1; !pending.empty(); ++attempt) {
-    // Send this round's requests, each with at most the time that is left.
-    std::vector<std::future<HttpResponse>> responses(pending.size());
-    const SteadyClock::time_point round_start = SteadyClock::now();
-    for (std::size_t k = 0; k < pending.size(); ++k) {
-      const std::size_t i = pending[k];
+  // Each job runs its own attempts: a retry waits only for its own backoff,
+  // never for another job's slow reply.
+  struct Attempt {
+    std::size_t index = 0;
+    int number = 0;  // attempts made so far
+    std::future<HttpResponse> response;
+    std::optional<SteadyClock::time_point> send_at;  // set while backing off
+  };
+  std::vector<Attempt> running;
+  running.reserve(indices.size());
+  for (std::size_t i : indices) {
+    running.push_back({i, 0, {}, SteadyClock::now()});
+  }
+
+  while (!running.empty()) {
+    // Send every attempt that is due, with at most the time that is left.
+    const SteadyClock::time_point now = SteadyClock::now();
+    for (Attempt& attempt : running) {
+      if (!attempt.send_at || *attempt.send_at > now) continue;
+      attempt.send_at.reset();
+      const std::size_t i = attempt.index;
       const auto remaining =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                round_start);
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
       if (remaining < kMinAttemptTime) {
-        if (attempt == 1) {
+        if (attempt.number == 0) {
           results[i] = TimeoutResult(
               "the scrape deadline left no time for the API call");
         }
-        publish(i);
-        continue;
+        continue;  // no future: finished below with its last result
       }
       try {
         HttpRequest request = BuildRequest(jobs[i]);
@@ -229,75 +241,77 @@ void CheckInfoClient::FetchWithRetries(
         // NOTE: libcurl resends a request once by itself, with the same
         // Nonce, when a reused connection turns out to be closed. If the API
         // had already read the first copy, it answers 4500 (replay).
-        responses[k] = transport_.Send(std::move(request));
+        attempt.response = transport_.Send(std::move(request));
+        ++attempt.number;
       } catch (const std::exception& error) {
         results[i] = InternalErrorResult(
             std::string("cannot build the request: ") + error.what());
-        publish(i);
       }
     }
 
-    // Collect the replies in the order they complete, so that a fast job is
-    // published to concurrent scrapes without waiting for a slow one. The
-    // transfers end by the deadline on their own.
-    std::vector<std::size_t> retry;
-    std::vector<std::size_t> waiting;
-    for (std::size_t k = 0; k < pending.size(); ++k) {
-      if (responses[k].valid()) waiting.push_back(k);
+    // Wait for the first reply or due retry, then sweep the replies.
+    SteadyClock::time_point wake = std::min(
+        deadline + kDeadlineGrace, SteadyClock::now() + kCollectPollInterval);
+    for (const Attempt& attempt : running) {
+      if (attempt.send_at) wake = std::min(wake, *attempt.send_at);
     }
-    while (!waiting.empty()) {
-      const auto poll_until = std::min(
-          deadline + kDeadlineGrace, SteadyClock::now() + kCollectPollInterval);
-      responses[waiting.front()].wait_until(poll_until);
-      const bool past_deadline =
-          SteadyClock::now() >= deadline + kDeadlineGrace;
+    for (Attempt& attempt : running) {
+      if (attempt.response.valid()) {
+        attempt.response.wait_until(wake);
+        break;
+      }
+    }
+    if (SteadyClock::now() < wake) std::this_thread::sleep_until(wake);
+    const bool past_deadline = SteadyClock::now() >= deadline + kDeadlineGrace;
 
-      std::vector<std::size_t> still_waiting;
-      for (std::size_t k : waiting) {
-        const bool ready = responses[k].wait_for(std::chrono::seconds(0)) ==
+    std::vector<Attempt> still_running;
+    for (Attempt& attempt : running) {
+      const std::size_t i = attempt.index;
+      if (attempt.send_at) {
+        still_running.push_back(std::move(attempt));
+        continue;
+      }
+      if (attempt.response.valid()) {
+        const bool ready = attempt.response.wait_for(std::chrono::seconds(0)) ==
                            std::future_status::ready;
         if (!ready && !past_deadline) {
-          still_waiting.push_back(k);
+          still_running.push_back(std::move(attempt));
           continue;
         }
-        const std::size_t i = pending[k];
         try {
           results[i] =
-              ready ? InterpretResponse(responses[k].get())
+              ready ? InterpretResponse(attempt.response.get())
                     : TimeoutResult("no reply before the scrape deadline");
         } catch (const std::exception& error) {
           results[i] = InternalErrorResult(
               std::string("cannot read the response: ") + error.what());
         }
-        results[i].attempts = attempt;
+        attempt.response = {};
+        results[i].attempts = attempt.number;
         Observe(results[i]);
-        if (attempt <= api_.retries && IsRetryable(results[i])) {
-          retry.push_back(i);
-        } else {
-          publish(i);
+      }
+
+      // The attempt has ended: retry it after a backoff, or publish it.
+      if (attempt.number > 0 && attempt.number <= api_.retries &&
+          IsRetryable(results[i])) {
+        const std::chrono::milliseconds backoff =
+            Backoff(api_.retry_backoff, attempt.number);
+        const SteadyClock::time_point send_at = SteadyClock::now() + backoff;
+        if (send_at + kMinAttemptTime <= deadline) {
+          log::Info("retrying API call",
+                    {{"job_id", std::to_string(jobs[i].job_id)},
+                     {"src_type", SrcTypeLabel(jobs[i].src_type)},
+                     {"attempt", std::to_string(attempt.number + 1)},
+                     {"outcome", FetchOutcomeName(results[i].outcome)},
+                     {"backoff_ms", std::to_string(backoff.count())}});
+          attempt.send_at = send_at;
+          still_running.push_back(std::move(attempt));
+          continue;
         }
       }
-      waiting = std::move(still_waiting);
+      publish(i);
     }
-
-    // Retry what can succeed, if the budget allows another attempt.
-    if (retry.empty()) break;
-    const std::chrono::milliseconds backoff =
-        Backoff(api_.retry_backoff, attempt);
-    if (SteadyClock::now() + backoff + kMinAttemptTime > deadline) {
-      for (std::size_t i : retry) publish(i);
-      break;
-    }
-    for (std::size_t i : retry) {
-      log::Info("retrying API call",
-                {{"job_id", std::to_string(jobs[i].job_id)},
-                 {"src_type", SrcTypeLabel(jobs[i].src_type)},
-                 {"attempt", std::to_string(attempt + 1)},
-                 {"outcome", FetchOutcomeName(results[i].outcome)},
-                 {"backoff_ms", std::to_string(backoff.count())}});
-    }
-    std::this_thread::sleep_for(backoff);
-    pending = std::move(retry);
+    running = std::move(still_running);
   }
 }
 

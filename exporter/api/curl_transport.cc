@@ -183,11 +183,16 @@ void CurlTransport::Run() {
     }
 
     int remaining = 0;
+    bool finished_any = false;
     while (CURLMsg* message = curl_multi_info_read(multi_, &remaining)) {
       if (message->msg == CURLMSG_DONE) {
         FinishTransfer(message->easy_handle, message->data.result);
+        finished_any = true;
       }
     }
+    // A finished transfer frees a slot: start the queued requests at once
+    // instead of sleeping in curl_multi_poll first.
+    if (finished_any) continue;
 
     code = curl_multi_poll(multi_, nullptr, 0, kIdlePollMs, nullptr);
     if (code != CURLM_OK) {

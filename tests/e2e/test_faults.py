@@ -39,12 +39,13 @@ class FaultTest(unittest.TestCase):
         cls.fake, cls.api_port = harness.start_fake_api(cls.workdir, "faults.json")
         cls.addClassCleanup(cls.fake.stop)
 
-    def scrape_with_fault(self, job_id: int, **api):
+    def scrape_with_fault(self, job_id: int, also=(), **api):
         """Scrapes an exporter configured with the control job and `job_id`;
         returns the samples and the number of API requests per job."""
         harness.http_get(f"http://127.0.0.1:{self.api_port}/__fake/reset", method="POST")
         config = harness.write_config(self.workdir, self.api_port,
-                                      [(CONTROL_JOB, 2), (job_id, 2)],
+                                      [(CONTROL_JOB, 2), (job_id, 2)]
+                                      + [(other, 2) for other in also],
                                       retry_backoff="50ms", **api)
         exporter, port = harness.start_exporter(self.workdir, config)
         self.addCleanup(exporter.stop)
@@ -167,6 +168,14 @@ class FaultTest(unittest.TestCase):
         samples, attempts = self.scrape_with_fault(315)
         self.assertEqual(value_of(samples, "cdb_sync_check_up", job_id="315"), 1)
         self.assertEqual(attempts[315], 2)
+
+    def test_retry_not_held_back_by_stalled_job(self):
+        # Job 303 stalls until the deadline; job 315's retry must not wait
+        # for it.
+        samples, attempts = self.scrape_with_fault(315, also=(303,))
+        self.assertEqual(value_of(samples, "cdb_sync_check_up", job_id="315"), 1)
+        self.assertEqual(attempts[315], 2)
+        self.assert_down(samples, 303, "timeout")
 
     def test_retry_later_then_success(self):
         samples, attempts = self.scrape_with_fault(316)
