@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include "exporter/util/file.h"
+
 namespace cdb_sync {
 namespace {
 
@@ -82,14 +84,14 @@ Expected<Credentials> LoadCredentials(const ApiConfig& api,
   };
   for (const auto& [variable, path] : files) {
     if (path->empty()) continue;
-    std::ifstream file(*path, std::ios::binary);
-    std::ostringstream contents;
-    if (file) contents << file.rdbuf();
-    if (!file || file.bad()) {
-      return Error{"cannot read the credentials file \"" + *path + "\" (for " +
-                   std::string(variable) + "): " + std::strerror(errno)};
+    // Real credentials are tens of bytes.
+    constexpr std::size_t kMaxCredentialBytes = 4096;
+    Expected<std::string> contents = ReadSmallFile(*path, kMaxCredentialBytes);
+    if (!contents.ok()) {
+      return Error{"cannot read the credentials file for " +
+                   std::string(variable) + ": " + contents.error()};
     }
-    std::string value = std::move(contents).str();
+    std::string value = std::move(contents).value();
     if (value.ends_with("\r\n")) {
       value.resize(value.size() - 2);
     } else if (value.ends_with("\n")) {

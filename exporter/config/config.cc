@@ -14,6 +14,8 @@
 #include <sstream>
 #include <utility>
 
+#include "exporter/util/file.h"
+
 namespace cdb_sync {
 namespace {
 
@@ -456,23 +458,14 @@ Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
 }
 
 Expected<Config> LoadConfigFile(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    return Error{"cannot read config file \"" + path +
-                 "\": it is a directory; pass a file with --config-file"};
+  // Real configurations are a few kilobytes.
+  constexpr std::size_t kMaxConfigBytes = std::size_t{1} << 20;
+  Expected<std::string> contents = ReadSmallFile(path, kMaxConfigBytes);
+  if (!contents.ok()) {
+    return Error{"cannot read config file " + contents.error() +
+                 "; pass a YAML file with --config-file"};
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return Error{"cannot read config file \"" + path +
-                 "\": " + std::strerror(errno) +
-                 "; pass an existing file with --config-file"};
-  }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) {
-    return Error{"cannot read config file \"" + path + "\": read error"};
-  }
-  return ParseConfig(contents.str(), path);
+  return ParseConfig(contents.value(), path);
 }
 
 }  // namespace cdb_sync

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <cctype>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -14,6 +15,8 @@ namespace {
 // Remembered successful checks; the set is emptied when it grows past this,
 // so a flood of distinct valid logins cannot grow memory without bound.
 constexpr std::size_t kMaxVerified = 1024;
+
+constexpr std::size_t kMaxBcryptPasswordBytes = 72;
 
 // Checked for unknown users, so that they take as long as known ones.
 constexpr char kDummyHash[] =
@@ -71,8 +74,15 @@ BasicAuthenticator::BasicAuthenticator(std::map<std::string, std::string> users)
     : users_(std::move(users)) {}
 
 bool BasicAuthenticator::Check(std::string_view authorization) const {
-  constexpr std::string_view kScheme = "Basic ";
-  if (!authorization.starts_with(kScheme)) return false;
+  // The scheme name is case-insensitive (RFC 7617).
+  constexpr std::string_view kScheme = "basic ";
+  if (authorization.size() < kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        kScheme[i]) {
+      return false;
+    }
+  }
   std::optional<std::string> credentials =
       DecodeBase64(authorization.substr(kScheme.size()));
   if (!credentials) return false;
@@ -81,6 +91,12 @@ bool BasicAuthenticator::Check(std::string_view authorization) const {
   const std::string user = credentials->substr(0, colon);
   const std::string password = credentials->substr(colon + 1);
   OPENSSL_cleanse(credentials->data(), credentials->size());
+  // bcrypt reads at most 72 bytes and stops at a NUL, so such passwords
+  // would match on a prefix; reject them, as Go's bcrypt does.
+  if (password.size() > kMaxBcryptPasswordBytes ||
+      password.find('\0') != std::string::npos) {
+    return false;
+  }
 
   auto found = users_.find(user);
   if (found == users_.end()) {

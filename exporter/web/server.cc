@@ -54,6 +54,12 @@ int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
 
 // Configures `context` from `tls`. Returns an error message, or empty.
 std::string SetUpTls(SSL_CTX& context, const TlsServerConfig& tls) {
+  // TLS 1.2 suites with forward secrecy and AEAD only; TLS 1.3 suites all
+  // qualify.
+  if (SSL_CTX_set_cipher_list(&context,
+                              "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM") != 1) {
+    return "cannot set the TLS cipher list: " + OpenSslErrors();
+  }
   SSL_CTX_set_min_proto_version(&context, tls.min_version == TlsVersion::kTls13
                                               ? TLS1_3_VERSION
                                               : TLS1_2_VERSION);
@@ -224,19 +230,39 @@ std::string WebServer::RenderLandingPage() const {
   return page;
 }
 
+void WebServer::HandleReload(httplib::Response& response) const {
+  const std::string error = handlers_.reload();
+  if (error.empty()) {
+    response.set_content("configuration reloaded\n",
+                         "text/plain; charset=utf-8");
+    return;
+  }
+  response.status = 500;
+  response.set_content(
+      "reload failed; the previous configuration stays in use: " + error + "\n",
+      "text/plain; charset=utf-8");
+}
+
 void WebServer::RegisterRoutes() {
-  server_->set_pre_routing_handler([this](const httplib::Request& request,
-                                          httplib::Response& response) {
-    if (!authenticator_ ||
-        authenticator_->Check(request.get_header_value("Authorization"))) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    response.status = 401;
-    response.set_header("WWW-Authenticate",
-                        "Basic realm=\"cdb_sync_exporter\", charset=\"UTF-8\"");
-    response.set_content("unauthorized\n", "text/plain; charset=utf-8");
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  server_->set_pre_routing_handler(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        if (authenticator_ &&
+            !authenticator_->Check(request.get_header_value("Authorization"))) {
+          response.status = 401;
+          response.set_header(
+              "WWW-Authenticate",
+              "Basic realm=\"cdb_sync_exporter\", charset=\"UTF-8\"");
+          response.set_content("unauthorized\n", "text/plain; charset=utf-8");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        // Reload is handled here, before cpp-httplib reads a body: it rejects a
+        // POST without Content-Length, which is what `curl -X POST` sends.
+        if (request.path == "/-/reload" && request.method == "POST") {
+          HandleReload(response);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
 
   const std::string metrics_pattern = EscapeRegex(options_.telemetry_path);
   server_->Get(metrics_pattern, [this](const httplib::Request& request,
@@ -265,20 +291,7 @@ void WebServer::RegisterRoutes() {
                [](const httplib::Request&, httplib::Response& response) {
                  response.set_content("Ready\n", "text/plain; charset=utf-8");
                });
-  server_->Post("/-/reload", [this](const httplib::Request&,
-                                    httplib::Response& response) {
-    const std::string error = handlers_.reload();
-    if (error.empty()) {
-      response.set_content("configuration reloaded\n",
-                           "text/plain; charset=utf-8");
-      return;
-    }
-    response.status = 500;
-    response.set_content(
-        "reload failed; the previous configuration stays in use: " + error +
-            "\n",
-        "text/plain; charset=utf-8");
-  });
+
   server_->Get("/-/reload", [](const httplib::Request&,
                                httplib::Response& response) {
     response.status = 405;

@@ -21,6 +21,7 @@
 namespace httplib {
 class Server;
 struct Request;
+struct Response;
 }  // namespace httplib
 
 namespace cdb_sync {
@@ -79,6 +80,7 @@ class WebServer {
 
  private:
   void RegisterRoutes();
+  void HandleReload(httplib::Response& response) const;
 
   const WebOptions options_;
   const WebHandlers handlers_;

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <utility>
 
+#include "exporter/util/file.h"
+
 namespace cdb_sync {
 namespace {
 
@@ -190,15 +192,13 @@ Expected<WebConfig> ParseWebConfig(std::string_view yaml,
 }
 
 Expected<WebConfig> LoadWebConfigFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return Error{"cannot read web config file \"" + path +
-                 "\": " + std::strerror(errno) +
-                 "; pass an existing file with --web-config-file"};
+  constexpr std::size_t kMaxWebConfigBytes = std::size_t{1} << 20;
+  Expected<std::string> contents = ReadSmallFile(path, kMaxWebConfigBytes);
+  if (!contents.ok()) {
+    return Error{"cannot read web config file " + contents.error() +
+                 "; pass a YAML file with --web-config-file"};
   }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return ParseWebConfig(contents.str(), path);
+  return ParseWebConfig(contents.value(), path);
 }
 
 }  // namespace cdb_sync

@@ -454,6 +454,13 @@ class OperationsTest(unittest.TestCase):
     def test_reload_needs_post(self):
         _, _, port = self.start([(206, 2)])
         self.assertEqual(harness.http_get(f"http://127.0.0.1:{port}/-/reload")[0], 405)
+        # `curl -X POST` sends no body and no Content-Length.
+        import http.client
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.putrequest("POST", "/-/reload")
+        connection.endheaders()
+        self.assertEqual(connection.getresponse().status, 200)
+        connection.close()
 
     def test_credentials_from_files_reread_on_reload(self):
         id_file = self.workdir / "secret_id"

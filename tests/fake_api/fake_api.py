@@ -799,12 +799,14 @@ class FakeApi:
             request.method, request.host, request.path, params, self.credentials.secret_key, signature_method
         )
         if not hmac.compare_digest(expected.encode("ascii"), params["Signature"].encode("utf-8")):
-            # The string to sign contains no secret, and comparing it with the
-            # client's is the quickest way to find a signing bug.
+            # Comparing the string to sign with the client's is the quickest
+            # way to find a signing bug. The session token is a credential, so
+            # it is replaced, like Signature in the request log.
+            shown = {name: ("<redacted>" if name == "Token" else value) for name, value in params.items()}
             logger.info(
                 "Signature mismatch. The fake signed this string with %s: %s",
                 "HMAC-SHA256" if signature_method == "HmacSHA256" else "HMAC-SHA1",
-                string_to_sign(request.method, request.host, request.path, params),
+                string_to_sign(request.method, request.host, request.path, shown),
             )
             raise ApiError(AUTH_FAILURE, "Signature does not match the request, check the string to sign and the key")
 

@@ -205,6 +205,14 @@ TEST(ConfigTest, DirectoryIsNotAFile) {
       << config.error();
 }
 
+TEST(ConfigTest, DeviceIsNotAFile) {
+  // Reading /dev/zero would never end.
+  Expected<Config> config = LoadConfigFile("/dev/zero");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().find("not a regular file"), std::string::npos)
+      << config.error();
+}
+
 TEST(ConfigTest, ExampleFileLoads) {
   Expected<Config> config =
       LoadConfigFile(std::string(CDB_SYNC_SOURCE_DIR) +

@@ -127,6 +127,21 @@ TEST_F(CredentialFilesTest, MissingFileNamesPathNotContents) {
             std::string::npos);
 }
 
+TEST_F(CredentialFilesTest, DeviceAndLargeFilesRejected) {
+  ApiConfig api;
+  api.secret_key_file = "/dev/zero";
+  Expected<Credentials> credentials =
+      LoadCredentials(api, Environment({{"TENCENTCLOUD_SECRET_ID", "AKIDx"}}));
+  ASSERT_FALSE(credentials.ok());
+  EXPECT_NE(credentials.error().find("not a regular file"), std::string::npos);
+
+  api.secret_key_file = Write("big", std::string(5000, 'k'));
+  credentials =
+      LoadCredentials(api, Environment({{"TENCENTCLOUD_SECRET_ID", "AKIDx"}}));
+  ASSERT_FALSE(credentials.ok());
+  EXPECT_NE(credentials.error().find("limit"), std::string::npos);
+}
+
 TEST_F(CredentialFilesTest, EmptyFileRejected) {
   ApiConfig api;
   api.secret_key_file = Write("key", "\n");

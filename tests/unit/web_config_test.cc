@@ -68,6 +68,10 @@ TEST(BasicAuthenticatorTest, ChecksPasswords) {
   EXPECT_FALSE(authenticator.Check("Bearer YWxpY2U6czNjcmV0"));
   EXPECT_FALSE(authenticator.Check("Basic !!!!"));
   EXPECT_FALSE(authenticator.Check("Basic YWxpY2U="));  // "alice", no colon
+  // The scheme name is case-insensitive.
+  EXPECT_TRUE(authenticator.Check("basic YWxpY2U6czNjcmV0"));
+  // "alice:s3cret\0x": bcrypt would ignore everything after the NUL.
+  EXPECT_FALSE(authenticator.Check("Basic YWxpY2U6czNjcmV0AHg="));
 }
 
 }  // namespace
