@@ -25,8 +25,8 @@ constexpr std::chrono::milliseconds kMinAttemptTime{100};
 // timeout ends at the deadline, so this only absorbs scheduling delays.
 constexpr std::chrono::milliseconds kDeadlineGrace{50};
 
-// How often the replies of one round are swept while none completes; the
-// first outstanding reply wakes the sweep at once.
+// How often the outstanding replies are swept while none completes; the
+// first outstanding reply wakes the sweep as soon as it arrives.
 constexpr std::chrono::milliseconds kCollectPollInterval{5};
 
 constexpr int64_t kThrottledCode = 4400;
@@ -240,7 +240,7 @@ void CheckInfoClient::FetchWithRetries(
         request.deadline = deadline;
         // NOTE: libcurl resends a request once by itself, with the same
         // Nonce, when a reused connection turns out to be closed. If the API
-        // had already read the first copy, it answers 4500 (replay).
+        // had already read the first copy, it returns code 4500 (replay).
         attempt.response = transport_.Send(std::move(request));
         ++attempt.number;
       } catch (const std::exception& error) {
@@ -321,7 +321,8 @@ std::vector<FetchResult> CheckInfoClient::FetchAll(std::span<const Job> jobs,
       SteadyClock::now() + api_.timeout + std::chrono::seconds(1));
   std::vector<FetchResult> results(jobs.size());
 
-  // Lead the jobs nobody is fetching; follow the others' flights.
+  // Lead the jobs that no concurrent scrape is fetching; follow the others'
+  // flights.
   std::vector<std::size_t> led;
   std::vector<std::promise<FetchResult>> promises;
   std::vector<std::pair<std::size_t, std::shared_future<FetchResult>>> followed;
