@@ -14,6 +14,7 @@
 #include <sstream>
 #include <utility>
 
+#include "exporter/config/yaml_keys.h"
 #include "exporter/util/file.h"
 
 namespace cdb_sync {
@@ -25,7 +26,7 @@ constexpr int kMaxRetries = 10;
 constexpr std::size_t kMinResponseSize = 1024;
 constexpr std::size_t kMaxResponseSize = std::size_t{64} << 20;
 
-// The longest timeout accepted. A scrape waits for its API calls, so longer
+// The maximum timeout accepted. A scrape waits for its API calls, so longer
 // values only make scrapes and shutdown hang.
 constexpr std::chrono::milliseconds kMaxTimeout = std::chrono::minutes(5);
 
@@ -89,25 +90,11 @@ class ConfigReader {
 
   void RejectUnknownKeys(const YAML::Node& map, std::string_view key,
                          std::initializer_list<std::string_view> known) const {
-    std::set<std::string> seen;
-    for (const auto& entry : map) {
-      const std::string name = entry.first.Scalar();
-      if (!seen.insert(name).second) {
-        Fail(entry.first, std::string(key) + name,
-             "duplicate key; keep only one");
-      }
-      bool found = false;
-      for (std::string_view candidate : known) found |= candidate == name;
-      if (!found) {
-        std::string list;
-        for (std::string_view candidate : known) {
-          if (!list.empty()) list += ", ";
-          list += candidate;
-        }
-        Fail(entry.first, std::string(key) + name,
-             "unknown key; expected one of: " + list);
-      }
-    }
+    std::optional<BadYamlKey> bad = FindBadYamlKey(map, known);
+    if (!bad) return;
+    Fail(bad->node, std::string(key) + bad->name,
+         bad->duplicate ? "duplicate key; keep only one"
+                        : "unknown key; expected one of: " + bad->known_keys);
   }
 
   std::string Scalar(const YAML::Node& node, std::string_view key) const {

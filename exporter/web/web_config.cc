@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "exporter/config/yaml_keys.h"
 #include "exporter/util/file.h"
 
 namespace cdb_sync {
@@ -34,25 +35,12 @@ void RejectUnknownKeys(std::string_view source, const YAML::Node& map,
                        std::string_view prefix,
                        std::initializer_list<std::string_view> known) {
   if (!map.IsMap()) Fail(source, map, prefix, "must be a mapping");
-  std::set<std::string> seen;
-  for (const auto& entry : map) {
-    const std::string name = entry.first.Scalar();
-    if (!seen.insert(name).second) {
-      Fail(source, entry.first, std::string(prefix) + name,
-           "duplicate key; keep only one");
-    }
-    bool found = false;
-    for (std::string_view candidate : known) found |= candidate == name;
-    if (!found) {
-      std::string list;
-      for (std::string_view candidate : known) {
-        if (!list.empty()) list += ", ";
-        list += candidate;
-      }
-      Fail(source, entry.first, std::string(prefix) + name,
-           "unknown or unsupported key; supported: " + list);
-    }
-  }
+  std::optional<BadYamlKey> bad = FindBadYamlKey(map, known);
+  if (!bad) return;
+  Fail(source, bad->node, std::string(prefix) + bad->name,
+       bad->duplicate
+           ? "duplicate key; keep only one"
+           : "unknown or unsupported key; supported: " + bad->known_keys);
 }
 
 std::string ReadableFile(std::string_view source, const YAML::Node& node,
