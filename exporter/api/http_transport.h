@@ -24,7 +24,7 @@ struct HttpRequest {
   // A body larger than this is abandoned as TransportError::kBodyTooLarge.
   std::size_t max_body_bytes = 4 << 20;
   // When set, the transfer also ends at this time, even if it waited in a
-  // queue; one that has not started by then fails with kTimeout.
+  // queue. A transfer that has not started by then fails with kTimeout.
   std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 

@@ -8,9 +8,9 @@
 namespace cdb_sync {
 namespace {
 
-// What identifies a failure between scrapes: the outcome, HTTP status and
-// API code. The error text is left out because libcurl's messages include
-// elapsed times, which differ on every scrape.
+// Returns the key that identifies a failure between scrapes: the outcome,
+// HTTP status and API code. The error text is left out because libcurl's
+// messages include elapsed times, which differ on every scrape.
 std::string FailureKey(const FetchResult& result) {
   std::string key(FetchOutcomeName(result.outcome));
   key += "/" + std::to_string(result.http_status);

@@ -286,7 +286,7 @@ void WebServer::RegisterRoutes() {
                  response.set_content("OK\n", "text/plain; charset=utf-8");
                });
   // The server listens only once the configuration has loaded, so it is
-  // ready whenever it answers.
+  // ready whenever it responds.
   server_->Get("/-/ready",
                [](const httplib::Request&, httplib::Response& response) {
                  response.set_content("Ready\n", "text/plain; charset=utf-8");

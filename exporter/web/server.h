@@ -43,7 +43,7 @@ struct WebOptions {
   std::size_t max_requests = 32;
 };
 
-// What the server calls to answer requests. Each is called from the
+// The callbacks that produce the server's responses. Each is called from the
 // server's worker threads, concurrently.
 struct WebHandlers {
   // Produces the families of one scrape, ending API calls by `deadline`.
@@ -84,7 +84,7 @@ class WebServer {
 
   const WebOptions options_;
   const WebHandlers handlers_;
-  // Why setting up TLS failed; written only while server_ is constructed.
+  // The reason TLS setup failed; written only while server_ is constructed.
   std::string tls_error_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<BasicAuthenticator> authenticator_;

@@ -231,7 +231,7 @@ class ScrapeAllJobsTest(unittest.TestCase):
         for request in requests:
             job_id = int(request["params"]["jobId"])
             per_job[job_id] = per_job.get(job_id, 0) + 1
-        # Job 212 answers HTTP 502, which is retried twice per scrape; every
+        # Job 212 returns HTTP 502, which is retried twice per scrape; every
         # other reply is final, whatever its error.
         expected = {job_id: 2 for job_id, _ in ALL_JOBS}
         expected[212] = 6
@@ -484,7 +484,7 @@ class OperationsTest(unittest.TestCase):
         samples = self.scrape(port)
         self.assertEqual(value_of(samples, "cdb_sync_exporter_api_requests_total",
                                   outcome="success"), 1)
-        # Job 212 answers HTTP 502: one attempt and two retries.
+        # Job 212 returns HTTP 502: one attempt and two retries.
         self.assertEqual(value_of(samples, "cdb_sync_exporter_api_requests_total",
                                   outcome="http_error"), 3)
         self.assertEqual(value_of(samples, "cdb_sync_exporter_api_request_duration_seconds_count"), 4)
@@ -517,7 +517,7 @@ class SecretsTest(unittest.TestCase):
             env = harness.credentials_env(secret_key=self.KEY)
             env["TENCENTCLOUD_SESSION_TOKEN"] = self.TOKEN
             outputs = []
-            # An authentication failure (the fake knows another key), then an
+            # An authentication failure (the fake has another key), then an
             # endpoint where nothing listens.
             for endpoint_port in (api_port, harness.free_port()):
                 config = harness.write_config(workdir, endpoint_port, [(206, 2), (218, 2)],

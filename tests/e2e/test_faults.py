@@ -93,7 +93,7 @@ class FaultTest(unittest.TestCase):
         samples, _ = self.scrape_with_fault(302)
         # When the request went out on a reused keep-alive connection, libcurl
         # sends it again by itself on a fresh one, with the same Nonce; the
-        # fake has seen that Nonce and answers 4500 (replay), which is final.
+        # fake has seen that Nonce and returns 4500 (replay), which is final.
         outcome = select(samples, "cdb_sync_check_outcome", job_id="302")[0][0]["outcome"]
         if outcome == "api_error":
             self.assert_down(samples, 302, "api_error", 4500)

@@ -431,7 +431,7 @@ TEST_F(CheckInfoClientTest, ConcurrentFetchesShareOneCall) {
   EXPECT_EQ(second[0].outcome, FetchOutcome::kSuccess);
 }
 
-TEST_F(CheckInfoClientTest, FollowerGetsFastJobWhileLeaderWaitsForSlowOne) {
+TEST_F(CheckInfoClientTest, FollowerNotHeldBySlowJob) {
   transport_.HoldJob("1");
   transport_.SetResponse("1", Reply(200, R"({"code":0})"));
   transport_.SetResponse("2", Reply(200, R"({"code":0})"));

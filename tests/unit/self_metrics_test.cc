@@ -24,7 +24,7 @@ TEST(SelfMetricsTest, CountsAttemptsByOutcome) {
   const auto* requests =
       FindFamily(families, "cdb_sync_exporter_api_requests_total");
   ASSERT_NE(requests, nullptr);
-  // Every outcome has a series from the start, so rate() sees the first one.
+  // Every outcome has a series from the start, so rate() counts the first one.
   ASSERT_EQ(requests->metric.size(), std::size(kAllFetchOutcomes));
   for (const auto& metric : requests->metric) {
     const std::string& outcome = metric.label.at(0).value;
