@@ -185,7 +185,9 @@ int Run() {
                     std::make_move_iterator(own.end()));
     return families;
   };
-  handlers.jobs = [&runtimes] { return runtimes.Current()->config.jobs; };
+  handlers.statuses = [&runtimes] {
+    return runtimes.Current()->collector->Statuses(std::nullopt);
+  };
   handlers.reload = [&runtimes] {
     log::Info("reloading the configuration", {{"trigger", "POST /-/reload"}});
     Expected<std::shared_ptr<const Runtime>> reloaded = runtimes.Reload();

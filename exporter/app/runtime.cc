@@ -33,7 +33,7 @@ Expected<std::shared_ptr<const Runtime>> RuntimeHolder::Build() const {
         self_metrics->ObserveAttempt(outcome, seconds);
       });
   runtime->collector = std::make_unique<CheckCollector>(
-      runtime->config.jobs, *runtime->client, failure_log_);
+      runtime->config.jobs, *runtime->client, failure_log_, status_store_);
   return std::shared_ptr<const Runtime>(std::move(runtime));
 }
 
@@ -58,6 +58,7 @@ Expected<std::shared_ptr<const Runtime>> RuntimeHolder::Reload() {
     current_ = built.value();
   }
   const Runtime& runtime = *built.value();
+  status_store_->Retain(runtime.config.jobs);
   if (previous && previous->config.api.max_concurrency !=
                       runtime.config.api.max_concurrency) {
     log::Warn("api.max_concurrency changes take effect after a restart",

@@ -54,6 +54,10 @@ class RuntimeHolder {
   // failing job again.
   const std::shared_ptr<FailureLog> failure_log_ =
       std::make_shared<FailureLog>();
+  // Shared by every Runtime's collector, so a reload keeps each remaining
+  // job's last result for the status page.
+  const std::shared_ptr<JobStatusStore> status_store_ =
+      std::make_shared<JobStatusStore>();
 
   // Serialises reloads, so that two never interleave.
   Mutex reload_mutex_;

@@ -42,19 +42,36 @@ bool FailureLog::Update(const Job& job, const std::string& failure) {
 
 CheckCollector::CheckCollector(std::vector<Job> jobs,
                                const CheckInfoClient& client,
-                               std::shared_ptr<FailureLog> failure_log)
+                               std::shared_ptr<FailureLog> failure_log,
+                               std::shared_ptr<JobStatusStore> status_store)
     : jobs_(std::move(jobs)),
       client_(client),
-      failure_log_(std::move(failure_log)) {}
+      failure_log_(std::move(failure_log)),
+      status_store_(std::move(status_store)) {}
 
-std::vector<JobResult> CheckCollector::FetchResults(Deadline deadline) const {
-  std::vector<FetchResult> fetched = client_.FetchAll(jobs_, deadline);
+std::vector<JobResult> CheckCollector::FetchAndRecord(std::span<const Job> jobs,
+                                                      Deadline deadline) const {
+  std::vector<FetchResult> fetched = client_.FetchAll(jobs, deadline);
   std::vector<JobResult> results;
-  results.reserve(jobs_.size());
-  for (std::size_t i = 0; i < jobs_.size(); ++i) {
-    results.push_back({jobs_[i], std::move(fetched[i])});
+  results.reserve(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    results.push_back({jobs[i], std::move(fetched[i])});
   }
+  LogChanges(results);
+  status_store_->Record(results, std::chrono::system_clock::now());
   return results;
+}
+
+std::vector<JobStatus> CheckCollector::Statuses(Deadline deadline) const {
+  std::vector<JobStatus> statuses = status_store_->Lookup(jobs_);
+  std::vector<Job> never_fetched;
+  for (const JobStatus& status : statuses) {
+    if (!status.last_result) never_fetched.push_back(status.job);
+  }
+  if (never_fetched.empty()) return statuses;
+
+  FetchAndRecord(never_fetched, deadline);
+  return status_store_->Lookup(jobs_);
 }
 
 std::vector<prometheus::MetricFamily> CheckCollector::Collect() const {
@@ -64,9 +81,7 @@ std::vector<prometheus::MetricFamily> CheckCollector::Collect() const {
 std::vector<prometheus::MetricFamily> CheckCollector::Collect(
     Deadline deadline) const {
   try {
-    std::vector<JobResult> results = FetchResults(deadline);
-    LogChanges(results);
-    return BuildCheckFamilies(results);
+    return BuildCheckFamilies(FetchAndRecord(jobs_, deadline));
   } catch (const std::exception& error) {
     // Only allocation failures reach this point; report every job as down
     // rather than let the exception end the scrape.

@@ -13,7 +13,9 @@
 
 #include "exporter/api/check_info_client.h"
 #include "exporter/metrics/families.h"
+#include "exporter/metrics/job_status_store.h"
 #include "exporter/model/job.h"
+#include "exporter/model/job_status.h"
 #include "exporter/util/mutex.h"
 
 namespace cdb_sync {
@@ -33,15 +35,18 @@ class FailureLog {
 
 // CheckCollector calls the API for every configured job on each Collect()
 // and turns the replies into families. It logs a job's failure when it
-// starts or changes and again when the job recovers, not on every scrape.
+// starts or changes and again when the job recovers, not on every scrape,
+// and records every result in the status store.
 //
-// Thread-safe: concurrent scrapes each make their own calls. The client
-// must outlive the collector.
+// Thread-safe: concurrent scrapes share the calls of a job that is already
+// being fetched (see CheckInfoClient). The client must outlive the collector.
 class CheckCollector : public prometheus::Collectable {
  public:
   CheckCollector(
       std::vector<Job> jobs, const CheckInfoClient& client,
-      std::shared_ptr<FailureLog> failure_log = std::make_shared<FailureLog>());
+      std::shared_ptr<FailureLog> failure_log = std::make_shared<FailureLog>(),
+      std::shared_ptr<JobStatusStore> status_store =
+          std::make_shared<JobStatusStore>());
 
   // Collects without a scrape deadline. Never throws: an unexpected failure
   // becomes that job's error.
@@ -50,19 +55,24 @@ class CheckCollector : public prometheus::Collectable {
   // Collects with every API call ending by `deadline`.
   std::vector<prometheus::MetricFamily> Collect(Deadline deadline) const;
 
-  // Fetches every job and returns the results; Collect() builds the
-  // families from these.
-  std::vector<JobResult> FetchResults(Deadline deadline) const;
+  // Returns the last status of every job. Jobs that no scrape has fetched
+  // yet are fetched now, ending by `deadline`, so that a status page opened
+  // right after start-up has data; the others cost no API call.
+  std::vector<JobStatus> Statuses(Deadline deadline) const;
 
   const std::vector<Job>& jobs() const { return jobs_; }
 
  private:
   void LogChanges(const std::vector<JobResult>& results) const;
+  // Fetches `jobs`, then logs and records the results.
+  std::vector<JobResult> FetchAndRecord(std::span<const Job> jobs,
+                                        Deadline deadline) const;
 
   const std::vector<Job> jobs_;
   const CheckInfoClient& client_;
 
   const std::shared_ptr<FailureLog> failure_log_;
+  const std::shared_ptr<JobStatusStore> status_store_;
 };
 
 }  // namespace cdb_sync

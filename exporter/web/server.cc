@@ -129,33 +129,6 @@ std::string EscapeRegex(std::string_view text) {
 
 }  // namespace
 
-std::string EscapeHtml(std::string_view text) {
-  std::string escaped;
-  escaped.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        escaped.append("&amp;");
-        break;
-      case '<':
-        escaped.append("&lt;");
-        break;
-      case '>':
-        escaped.append("&gt;");
-        break;
-      case '"':
-        escaped.append("&quot;");
-        break;
-      case '\'':
-        escaped.append("&#39;");
-        break;
-      default:
-        escaped.push_back(c);
-    }
-  }
-  return escaped;
-}
-
 WebServer::WebServer(WebOptions options, WebHandlers handlers)
     : options_(std::move(options)), handlers_(std::move(handlers)) {
   if (options_.web_config.tls) {
@@ -213,21 +186,13 @@ std::string WebServer::RenderMetrics(Deadline deadline) const {
   return std::move(out).str();
 }
 
-std::string WebServer::RenderLandingPage() const {
-  const std::string metrics = EscapeHtml(options_.telemetry_path);
-  std::string page =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
-      "<title>cdb-sync-exporter</title></head>\n<body>\n"
-      "<h1>cdb-sync-exporter</h1>\n<p>Version " +
-      EscapeHtml(options_.version) + "</p>\n<p><a href=\"" + metrics +
-      "\">Metrics</a></p>\n<h2>Configured jobs</h2>\n<table>\n"
-      "<tr><th>job_id</th><th>src_type</th></tr>\n";
-  for (const Job& job : handlers_.jobs()) {
-    page += "<tr><td>" + std::to_string(job.job_id) + "</td><td>" +
-            SrcTypeLabel(job.src_type) + "</td></tr>\n";
-  }
-  page += "</table>\n</body>\n</html>\n";
-  return page;
+std::string WebServer::RenderStatusPage() const {
+  StatusPageData data;
+  data.version = options_.version;
+  data.telemetry_path = options_.telemetry_path;
+  data.jobs = handlers_.statuses();
+  data.now = std::chrono::system_clock::now();
+  return cdb_sync::RenderStatusPage(data);
 }
 
 void WebServer::HandleReload(httplib::Response& response) const {
@@ -276,10 +241,13 @@ void WebServer::RegisterRoutes() {
   server_->Delete(metrics_pattern, RejectMethod);
   server_->Options(metrics_pattern, RejectMethod);
   if (options_.telemetry_path != "/") {
-    server_->Get(
-        "/", [this](const httplib::Request&, httplib::Response& response) {
-          response.set_content(RenderLandingPage(), "text/html; charset=utf-8");
-        });
+    server_->Get("/", [this](const httplib::Request&,
+                             httplib::Response& response) {
+      response.set_header("Content-Security-Policy", kStatusPageSecurityPolicy);
+      response.set_header("X-Content-Type-Options", "nosniff");
+      response.set_header("Cache-Control", "no-store");
+      response.set_content(RenderStatusPage(), "text/html; charset=utf-8");
+    });
   }
   server_->Get("/-/healthy",
                [](const httplib::Request&, httplib::Response& response) {

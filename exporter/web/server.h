@@ -1,4 +1,4 @@
-// The exporter's HTTP server: /metrics, the landing page, health, readiness
+// The exporter's HTTP server: /metrics, the status page, health, readiness
 // and reload.
 #ifndef CDB_SYNC_EXPORTER_WEB_SERVER_H_
 #define CDB_SYNC_EXPORTER_WEB_SERVER_H_
@@ -13,9 +13,11 @@
 
 #include "exporter/model/check_info.h"
 #include "exporter/model/job.h"
+#include "exporter/model/job_status.h"
 #include "exporter/util/expected.h"
 #include "exporter/web/basic_auth.h"
 #include "exporter/web/listen_address.h"
+#include "exporter/web/status_page.h"
 #include "exporter/web/web_config.h"
 
 namespace httplib {
@@ -48,8 +50,8 @@ struct WebOptions {
 struct WebHandlers {
   // Produces the families of one scrape, ending API calls by `deadline`.
   std::function<std::vector<prometheus::MetricFamily>(Deadline)> metrics;
-  // The configured jobs, for the landing page.
-  std::function<std::vector<Job>()> jobs;
+  // The last status of every configured job, for the status page.
+  std::function<std::vector<JobStatus>()> statuses;
   // Reloads the configuration; returns an error message, or empty.
   std::function<std::string()> reload;
 };
@@ -76,7 +78,7 @@ class WebServer {
   Deadline ScrapeDeadline(const httplib::Request& request) const;
 
   std::string RenderMetrics(Deadline deadline) const;
-  std::string RenderLandingPage() const;
+  std::string RenderStatusPage() const;
 
  private:
   void RegisterRoutes();
@@ -89,9 +91,6 @@ class WebServer {
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<BasicAuthenticator> authenticator_;
 };
-
-// Escapes &, <, >, " and ' for HTML text and attribute values.
-std::string EscapeHtml(std::string_view text);
 
 }  // namespace cdb_sync
 

@@ -178,7 +178,7 @@ class ScrapeAllJobsTest(unittest.TestCase):
         self.assertEqual(len(nonces), len(set(nonces)))
         self.assertTrue(all(request["method"] == "GET" for request in requests))
 
-    def test_landing_page_lists_jobs(self):
+    def test_status_page_lists_jobs(self):
         status, page = harness.http_get(f"http://127.0.0.1:{self.port}/")
         self.assertEqual(status, 200)
         self.assertIn('href="/metrics"', page)

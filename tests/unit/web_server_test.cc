@@ -14,7 +14,9 @@ WebServer MakeServer(std::chrono::milliseconds offset) {
   handlers.metrics = [](Deadline) {
     return std::vector<prometheus::MetricFamily>{};
   };
-  handlers.jobs = [] { return std::vector<Job>{{206, SrcType::kSelfBuilt}}; };
+  handlers.statuses = [] {
+    return std::vector<JobStatus>{{.job = {206, SrcType::kSelfBuilt}}};
+  };
   handlers.reload = [] { return std::string(); };
   return WebServer(options, handlers);
 }
@@ -56,10 +58,13 @@ TEST(ScrapeDeadlineTest, NoOrInvalidHeader) {
   }
 }
 
-TEST(LandingPageTest, ListsJobsAndLinksMetrics) {
+TEST(StatusPageRouteTest, ListsJobsAndLinksMetrics) {
   const WebServer server = MakeServer(std::chrono::milliseconds(500));
-  const std::string page = server.RenderLandingPage();
-  EXPECT_NE(page.find("<td>206</td><td>1</td>"), std::string::npos) << page;
+  const std::string page = server.RenderStatusPage();
+  EXPECT_NE(page.find("data-job-id=\"206\" data-src-type=\"1\" "
+                      "data-state=\"not_fetched\""),
+            std::string::npos)
+      << page;
   EXPECT_NE(page.find("href=\"/metrics\""), std::string::npos) << page;
 }
 
