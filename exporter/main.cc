@@ -60,8 +60,9 @@ int Fail(const std::string& message) {
 bool IsValidTelemetryPath(const std::string& path) {
   if (path.empty() || path.front() != '/') return false;
   // The /-/ prefix is reserved for /-/healthy and the other operational
-  // endpoints.
+  // endpoints, and /probe serves single jobs.
   if (path.rfind("/-/", 0) == 0) return false;
+  if (path == "/probe") return false;
   for (unsigned char c : path) {
     if (c <= ' ' || c >= 0x7f || c == '?' || c == '#') return false;
   }
@@ -110,8 +111,8 @@ int Run() {
 
   if (!IsValidTelemetryPath(FLAGS_web_telemetry_path)) {
     return Fail("invalid --web-telemetry-path \"" + FLAGS_web_telemetry_path +
-                "\": it must start with /, must not start with /-/ and must "
-                "not contain spaces, ? or #");
+                "\": it must start with /, must not start with /-/ or be "
+                "/probe, and must not contain spaces, ? or #");
   }
   if (!std::isfinite(FLAGS_scrape_timeout_offset) ||
       FLAGS_scrape_timeout_offset < 0 || FLAGS_scrape_timeout_offset > 60) {
@@ -184,6 +185,9 @@ int Run() {
     families.insert(families.end(), std::make_move_iterator(own.begin()),
                     std::make_move_iterator(own.end()));
     return families;
+  };
+  handlers.probe = [&runtimes](const Job& job, Deadline deadline) {
+    return runtimes.Current()->collector->CollectJob(job, deadline);
   };
   handlers.statuses = [&runtimes] {
     return runtimes.Current()->collector->Statuses(std::nullopt);

@@ -1,5 +1,6 @@
 #include "exporter/metrics/check_collector.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "exporter/util/log.h"
@@ -34,6 +35,8 @@ bool FailureLog::Update(const Job& job, const std::string& failure) {
   if (previous == failure) return false;
   if (failure.empty()) {
     failures_.erase(found);
+  } else if (found == failures_.end() && failures_.size() >= kMaxJobs) {
+    return true;
   } else {
     failures_[key] = failure;
   }
@@ -50,6 +53,7 @@ CheckCollector::CheckCollector(std::vector<Job> jobs,
       status_store_(std::move(status_store)) {}
 
 std::vector<JobResult> CheckCollector::FetchAndRecord(std::span<const Job> jobs,
+                                                      bool record,
                                                       Deadline deadline) const {
   std::vector<FetchResult> fetched = client_.FetchAll(jobs, deadline);
   std::vector<JobResult> results;
@@ -58,7 +62,7 @@ std::vector<JobResult> CheckCollector::FetchAndRecord(std::span<const Job> jobs,
     results.push_back({jobs[i], std::move(fetched[i])});
   }
   LogChanges(results);
-  status_store_->Record(results, std::chrono::system_clock::now());
+  if (record) status_store_->Record(results, std::chrono::system_clock::now());
   return results;
 }
 
@@ -70,7 +74,7 @@ std::vector<JobStatus> CheckCollector::Statuses(Deadline deadline) const {
   }
   if (never_fetched.empty()) return statuses;
 
-  FetchAndRecord(never_fetched, deadline);
+  FetchAndRecord(never_fetched, /*record=*/true, deadline);
   return status_store_->Lookup(jobs_);
 }
 
@@ -80,14 +84,26 @@ std::vector<prometheus::MetricFamily> CheckCollector::Collect() const {
 
 std::vector<prometheus::MetricFamily> CheckCollector::Collect(
     Deadline deadline) const {
+  return CollectJobs(jobs_, /*record=*/true, deadline);
+}
+
+std::vector<prometheus::MetricFamily> CheckCollector::CollectJob(
+    const Job& job, Deadline deadline) const {
+  const bool configured =
+      std::find(jobs_.begin(), jobs_.end(), job) != jobs_.end();
+  return CollectJobs(std::span(&job, 1), configured, deadline);
+}
+
+std::vector<prometheus::MetricFamily> CheckCollector::CollectJobs(
+    std::span<const Job> jobs, bool record, Deadline deadline) const {
   try {
-    return BuildCheckFamilies(FetchAndRecord(jobs_, deadline));
+    return BuildCheckFamilies(FetchAndRecord(jobs, record, deadline));
   } catch (const std::exception& error) {
     // Only allocation failures reach this point; report every job as down
     // rather than let the exception end the scrape.
     log::Error("collecting the check series failed", {{"error", error.what()}});
     std::vector<JobResult> results;
-    for (const Job& job : jobs_) {
+    for (const Job& job : jobs) {
       FetchResult failed;
       failed.outcome = FetchOutcome::kInternalError;
       results.push_back({job, std::move(failed)});

@@ -24,6 +24,10 @@ namespace cdb_sync {
 // that a reload does not log every failing job again. Thread-safe.
 class FailureLog {
  public:
+  // Failing jobs remembered at most; /probe can name any job id. Past this,
+  // the failures of further jobs are logged on every scrape.
+  static constexpr std::size_t kMaxJobs = 10000;
+
   // Returns true when `failure` (empty when the job succeeded) differs from
   // the last one recorded for `job`, and records it.
   bool Update(const Job& job, const std::string& failure) EXCLUDES(mutex_);
@@ -55,6 +59,12 @@ class CheckCollector : public prometheus::Collectable {
   // Collects with every API call ending by `deadline`.
   std::vector<prometheus::MetricFamily> Collect(Deadline deadline) const;
 
+  // Collects the series of `job` alone, configured or not, for /probe. Only a
+  // configured job's result reaches the status store, so probes of arbitrary
+  // job ids cannot grow it.
+  std::vector<prometheus::MetricFamily> CollectJob(const Job& job,
+                                                   Deadline deadline) const;
+
   // Returns the last status of every job. Jobs that no scrape has fetched
   // yet are fetched now, ending by `deadline`, so that a status page opened
   // right after start-up has data; the others cost no API call.
@@ -64,8 +74,11 @@ class CheckCollector : public prometheus::Collectable {
 
  private:
   void LogChanges(const std::vector<JobResult>& results) const;
-  // Fetches `jobs`, then logs and records the results.
-  std::vector<JobResult> FetchAndRecord(std::span<const Job> jobs,
+  std::vector<prometheus::MetricFamily> CollectJobs(std::span<const Job> jobs,
+                                                    bool record,
+                                                    Deadline deadline) const;
+  // Fetches `jobs` and logs the results; with `record`, also stores them.
+  std::vector<JobResult> FetchAndRecord(std::span<const Job> jobs, bool record,
                                         Deadline deadline) const;
 
   const std::vector<Job> jobs_;

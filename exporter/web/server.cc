@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "exporter/util/log.h"
+#include "exporter/web/probe.h"
 
 namespace cdb_sync {
 namespace {
@@ -186,6 +187,14 @@ std::string WebServer::RenderMetrics(Deadline deadline) const {
   return std::move(out).str();
 }
 
+std::string WebServer::RenderProbe(const Job& job, Deadline deadline) const {
+  std::vector<prometheus::MetricFamily> families =
+      handlers_.probe(job, deadline);
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return std::move(out).str();
+}
+
 std::string WebServer::RenderStatusPage() const {
   StatusPageData data;
   data.version = options_.version;
@@ -235,11 +244,25 @@ void WebServer::RegisterRoutes() {
     response.set_content(RenderMetrics(ScrapeDeadline(request)),
                          kExpositionContentType);
   });
-  server_->Post(metrics_pattern, RejectMethod);
-  server_->Put(metrics_pattern, RejectMethod);
-  server_->Patch(metrics_pattern, RejectMethod);
-  server_->Delete(metrics_pattern, RejectMethod);
-  server_->Options(metrics_pattern, RejectMethod);
+  server_->Get("/probe", [this](const httplib::Request& request,
+                                httplib::Response& response) {
+    Expected<Job> job = ParseProbeTarget(request.params);
+    if (!job.ok()) {
+      log::Debug("rejected a /probe request", {{"error", job.error()}});
+      response.status = 400;
+      response.set_content(job.error() + "\n", "text/plain; charset=utf-8");
+      return;
+    }
+    response.set_content(RenderProbe(job.value(), ScrapeDeadline(request)),
+                         kExpositionContentType);
+  });
+  for (const std::string& pattern : {metrics_pattern, std::string("/probe")}) {
+    server_->Post(pattern, RejectMethod);
+    server_->Put(pattern, RejectMethod);
+    server_->Patch(pattern, RejectMethod);
+    server_->Delete(pattern, RejectMethod);
+    server_->Options(pattern, RejectMethod);
+  }
   if (options_.telemetry_path != "/") {
     server_->Get("/", [this](const httplib::Request&,
                              httplib::Response& response) {

@@ -1,5 +1,5 @@
-// The exporter's HTTP server: /metrics, the status page, health, readiness
-// and reload.
+// The exporter's HTTP server: /metrics, /probe, the status page, health,
+// readiness and reload.
 #ifndef CDB_SYNC_EXPORTER_WEB_SERVER_H_
 #define CDB_SYNC_EXPORTER_WEB_SERVER_H_
 
@@ -50,6 +50,10 @@ struct WebOptions {
 struct WebHandlers {
   // Produces the families of one scrape, ending API calls by `deadline`.
   std::function<std::vector<prometheus::MetricFamily>(Deadline)> metrics;
+  // Produces the check families of one job for /probe, ending its API calls
+  // by `deadline`.
+  std::function<std::vector<prometheus::MetricFamily>(const Job&, Deadline)>
+      probe;
   // The last status of every configured job, for the status page.
   std::function<std::vector<JobStatus>()> statuses;
   // Reloads the configuration; returns an error message, or empty.
@@ -78,6 +82,7 @@ class WebServer {
   Deadline ScrapeDeadline(const httplib::Request& request) const;
 
   std::string RenderMetrics(Deadline deadline) const;
+  std::string RenderProbe(const Job& job, Deadline deadline) const;
   std::string RenderStatusPage() const;
 
  private:

@@ -14,6 +14,9 @@ WebServer MakeServer(std::chrono::milliseconds offset) {
   handlers.metrics = [](Deadline) {
     return std::vector<prometheus::MetricFamily>{};
   };
+  handlers.probe = [](const Job&, Deadline) {
+    return std::vector<prometheus::MetricFamily>{};
+  };
   handlers.statuses = [] {
     return std::vector<JobStatus>{{.job = {206, SrcType::kSelfBuilt}}};
   };
