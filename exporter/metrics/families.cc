@@ -80,6 +80,10 @@ std::vector<MetricFamily> BuildCheckFamilies(
       Gauge("cdb_sync_check_api_code",
             "The code field of the API reply: 0 on success, e.g. 4100 for an "
             "authentication failure or 9591 for a task that does not exist.");
+  MetricFamily api_error =
+      Gauge("cdb_sync_check_api_error_info",
+            "The codeDesc and message of an API reply whose code is not 0, as "
+            "labels; the value is always 1.");
   MetricFamily current_step =
       Gauge("cdb_sync_check_current_step",
             "The step the check is at (stepNow), counted from 1.");
@@ -122,6 +126,11 @@ std::vector<MetricFamily> BuildCheckFamilies(
 
     const CheckInfoReply& reply = *result.reply;
     AddSample(api_code, job, static_cast<double>(reply.code));
+    if (reply.code != 0) {
+      AddSample(api_error, job, 1,
+                {{"code_desc", LabelValue(reply.code_desc)},
+                 {"message", LabelValue(reply.message)}});
+    }
     // A reply with a non-zero code describes no check, whatever its data.
     if (reply.code != 0 || !reply.data) continue;
 
@@ -152,8 +161,8 @@ std::vector<MetricFamily> BuildCheckFamilies(
 
   std::vector<MetricFamily> families;
   for (MetricFamily* family :
-       {&up, &outcome, &api_code, &current_step, &steps, &error_code, &finished,
-        &step_errno, &step_status, &info, &duration}) {
+       {&up, &outcome, &api_code, &api_error, &current_step, &steps,
+        &error_code, &finished, &step_errno, &step_status, &info, &duration}) {
     if (!family->metric.empty()) families.push_back(std::move(*family));
   }
   return families;

@@ -78,10 +78,18 @@ TEST(FamiliesTest, FailedCallHasOnlyUpOutcomeAndDuration) {
 
 TEST(FamiliesTest, ApiErrorPublishesCodeWithoutCheckSeries) {
   JobResult entry = SuccessfulResult(
-      9, R"({"code":9591,"codeDesc":"TaskNotExist","data":{"stepAll":3}})");
+      9,
+      R"({"code":9591,"codeDesc":"TaskNotExist","message":"任务不存在 \"9\"",)"
+      R"("data":{"stepAll":3}})");
   entry.result.outcome = FetchOutcome::kApiError;
   const std::vector<JobResult> results = {entry};
   const std::string text = Serialize(BuildCheckFamilies(results));
+
+  EXPECT_NE(text.find("cdb_sync_check_api_error_info{job_id=\"9\",src_type="
+                      "\"2\",code_desc=\"TaskNotExist\",message=\"任务不存在 "
+                      "\\\"9\\\"\"} 1"),
+            std::string::npos)
+      << text;
 
   EXPECT_NE(text.find("cdb_sync_check_up{job_id=\"9\",src_type=\"2\"} 0"),
             std::string::npos)
