@@ -245,3 +245,50 @@ class TempDir:
     def __exit__(self, *exc) -> None:
         self._directory.cleanup()
 
+
+
+def start_prometheus_with_rules(workdir: Path, exporter_port: int,
+                                rule_files: list[Path]) -> tuple[Process, int]:
+    """Starts Prometheus like start_prometheus, scraping the exporter as job
+    cdb_sync every second, and also loads rule_files and evaluates their rules
+    every second."""
+    port = free_port()
+    config = workdir / "prometheus.yml"
+    lines = ["global:", "  scrape_interval: 1s", "  scrape_timeout: 1s",
+             "  evaluation_interval: 1s"]
+    if rule_files:
+        lines.append("rule_files:")
+        lines += [f"  - {json.dumps(str(path))}" for path in rule_files]
+    lines += ["scrape_configs:", "  - job_name: cdb_sync", "    static_configs:",
+              f"      - targets: ['127.0.0.1:{exporter_port}']"]
+    config.write_text("\n".join(lines) + "\n")
+    process = Process(
+        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+        dict(os.environ), workdir, "prometheus")
+
+    def ready() -> bool:
+        if not process.alive():
+            return True
+        try:
+            return http_get(f"http://127.0.0.1:{port}/-/ready", timeout=1)[0] == 200
+        except OSError:
+            return False
+
+    wait_until(ready, 30, "Prometheus to be ready")
+    if not process.alive():
+        raise AssertionError("prometheus did not start:\n" + process.stderr())
+    return process, port
+
+
+def prometheus_api(port: int, path: str, params: dict[str, str] | None = None) -> dict:
+    """Calls a Prometheus HTTP API path and returns the whole JSON reply, error
+    replies (HTTP 400 and 422 for a bad query) included."""
+    url = f"http://127.0.0.1:{port}{path}"
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    status, body = http_get(url)
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        raise AssertionError(f"{path} returned HTTP {status} with a body that is not JSON: {body[:500]}")
