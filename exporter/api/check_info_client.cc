@@ -46,6 +46,15 @@ FetchResult TimeoutResult(std::string message) {
   return result;
 }
 
+FetchResult RateLimitedResult() {
+  FetchResult result;
+  result.outcome = FetchOutcome::kThrottled;
+  result.error =
+      "not sent: api.rate_limit allows no further API call before the scrape "
+      "deadline";
+  return result;
+}
+
 FetchResult InternalErrorResult(std::string message) {
   FetchResult result;
   result.outcome = FetchOutcome::kInternalError;
@@ -208,12 +217,17 @@ void CheckInfoClient::FetchWithRetries(
     std::size_t index = 0;
     int number = 0;  // attempts made so far
     std::future<HttpResponse> response;
-    std::optional<SteadyClock::time_point> send_at;  // set while backing off
+    // Set while backing off or waiting for a reserved start.
+    std::optional<SteadyClock::time_point> send_at;
+    // True once the rate limiter has granted the next attempt's start.
+    bool start_reserved = false;
+    // True when the rate limit denied the next attempt.
+    bool rate_limited = false;
   };
   std::vector<Attempt> running;
   running.reserve(indices.size());
   for (std::size_t i : indices) {
-    running.push_back({i, 0, {}, SteadyClock::now()});
+    running.push_back({i, 0, {}, SteadyClock::now(), false, false});
   }
 
   while (!running.empty()) {
@@ -223,6 +237,22 @@ void CheckInfoClient::FetchWithRetries(
       if (!attempt.send_at || *attempt.send_at > now) continue;
       attempt.send_at.reset();
       const std::size_t i = attempt.index;
+      if (rate_limiter_ && !attempt.start_reserved) {
+        const std::optional<SteadyClock::time_point> start =
+            rate_limiter_->Reserve(now, deadline - kMinAttemptTime);
+        if (!start) {
+          if (attempt.number == 0) results[i] = RateLimitedResult();
+          attempt.rate_limited = true;
+          if (rate_limited_observer_) rate_limited_observer_();
+          continue;  // no future: finished below with its last result
+        }
+        if (*start > now) {
+          attempt.send_at = *start;
+          attempt.start_reserved = true;
+          continue;
+        }
+      }
+      attempt.start_reserved = false;
       const auto remaining =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
       if (remaining < kMinAttemptTime) {
@@ -293,7 +323,7 @@ void CheckInfoClient::FetchWithRetries(
 
       // The attempt has ended: retry it after a backoff, or publish it.
       if (attempt.number > 0 && attempt.number <= api_.retries &&
-          IsRetryable(results[i])) {
+          !attempt.rate_limited && IsRetryable(results[i])) {
         const std::chrono::milliseconds backoff =
             Backoff(api_.retry_backoff, attempt.number);
         const SteadyClock::time_point send_at = SteadyClock::now() + backoff;

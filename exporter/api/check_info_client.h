@@ -15,6 +15,7 @@
 
 #include "exporter/api/credentials.h"
 #include "exporter/api/http_transport.h"
+#include "exporter/api/rate_limiter.h"
 #include "exporter/config/config.h"
 #include "exporter/model/check_info.h"
 #include "exporter/model/job.h"
@@ -48,9 +49,23 @@ class CheckInfoClient {
                   HttpTransport& transport, Clock clock = SystemClock,
                   NonceSource nonce_source = RandomNonce);
 
+  // Called once per API call that the rate limit held back.
+  using RateLimitedObserver = std::function<void()>;
+
   // Sets the observer; call before the first FetchAll.
   void SetAttemptObserver(AttemptObserver observer) {
     observer_ = std::move(observer);
+  }
+
+  // Makes every attempt, retries included, reserve a start from `limiter`,
+  // which may be shared with other clients. An attempt whose start would
+  // leave less than the minimum attempt time before the deadline is not
+  // made: a job's first attempt then ends as kThrottled, and a retry keeps
+  // the previous attempt's result. Call before the first FetchAll.
+  void SetRateLimiter(std::shared_ptr<RateLimiter> limiter,
+                      RateLimitedObserver observer) {
+    rate_limiter_ = std::move(limiter);
+    rate_limited_observer_ = std::move(observer);
   }
 
   // Builds the signed request for `job`, with a fresh Timestamp and Nonce.
@@ -99,6 +114,8 @@ class CheckInfoClient {
   const Clock clock_;
   const NonceSource nonce_source_;
   AttemptObserver observer_;
+  std::shared_ptr<RateLimiter> rate_limiter_;
+  RateLimitedObserver rate_limited_observer_;
 
   mutable Mutex mutex_;
   mutable std::map<JobKey, std::shared_ptr<Flight>> flights_ GUARDED_BY(mutex_);

@@ -32,6 +32,8 @@ Expected<std::shared_ptr<const Runtime>> RuntimeHolder::Build() const {
       [self_metrics](FetchOutcome outcome, double seconds) {
         self_metrics->ObserveAttempt(outcome, seconds);
       });
+  runtime->client->SetRateLimiter(
+      rate_limiter_, [self_metrics] { self_metrics->CountRateLimited(); });
   runtime->collector = std::make_unique<CheckCollector>(
       runtime->config.jobs, *runtime->client, failure_log_, status_store_);
   return std::shared_ptr<const Runtime>(std::move(runtime));
@@ -59,6 +61,8 @@ Expected<std::shared_ptr<const Runtime>> RuntimeHolder::Reload() {
   }
   const Runtime& runtime = *built.value();
   status_store_->Retain(runtime.config.jobs);
+  rate_limiter_->SetLimit(runtime.config.api.rate_limit,
+                          runtime.config.api.rate_limit_burst);
   if (previous && previous->config.api.max_concurrency !=
                       runtime.config.api.max_concurrency) {
     log::Warn("api.max_concurrency changes take effect after a restart",

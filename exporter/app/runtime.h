@@ -9,6 +9,7 @@
 #include "exporter/api/check_info_client.h"
 #include "exporter/api/credentials.h"
 #include "exporter/api/http_transport.h"
+#include "exporter/api/rate_limiter.h"
 #include "exporter/config/config.h"
 #include "exporter/metrics/check_collector.h"
 #include "exporter/metrics/self_metrics.h"
@@ -54,6 +55,10 @@ class RuntimeHolder {
   // failing job again.
   const std::shared_ptr<FailureLog> failure_log_ =
       std::make_shared<FailureLog>();
+  // Shared by every Runtime's client, so a reload does not reset the rate
+  // limit; Reload() applies the new configuration's limit.
+  const std::shared_ptr<RateLimiter> rate_limiter_ =
+      std::make_shared<RateLimiter>(0, 1);
   // Shared by every Runtime's collector, so a reload keeps each remaining
   // job's last result for the status page.
   const std::shared_ptr<JobStatusStore> status_store_ =

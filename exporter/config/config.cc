@@ -23,6 +23,7 @@ namespace {
 constexpr int kMaxConcurrency = 1024;
 
 constexpr int kMaxRetries = 10;
+constexpr int kMaxRateLimit = 1000;
 constexpr std::size_t kMinResponseSize = 1024;
 constexpr std::size_t kMaxResponseSize = std::size_t{64} << 20;
 
@@ -213,8 +214,9 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
   reader.RejectUnknownKeys(
       node, "api.",
       {"endpoint", "region", "signature_method", "http_method", "timeout",
-       "connect_timeout", "max_concurrency", "retries", "retry_backoff",
-       "max_response_size", "secret_id_file", "secret_key_file", "token_file"});
+       "connect_timeout", "max_concurrency", "rate_limit", "rate_limit_burst",
+       "retries", "retry_backoff", "max_response_size", "secret_id_file",
+       "secret_key_file", "token_file"});
 
   YAML::Node endpoint_node = node["endpoint"];
   if (endpoint_node) {
@@ -261,6 +263,27 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
                       ": must be from 1 to " + std::to_string(kMaxConcurrency));
     }
     api.max_concurrency = static_cast<int>(value);
+  }
+  if (YAML::Node rate = node["rate_limit"]) {
+    const int64_t value = reader.Integer(rate, "api.rate_limit");
+    if (value < 0 || value > kMaxRateLimit) {
+      reader.Fail(rate, "api.rate_limit",
+                  "invalid value " + std::to_string(value) +
+                      ": must be from 0 (no limit) to " +
+                      std::to_string(kMaxRateLimit) + " requests per second");
+    }
+    api.rate_limit = static_cast<int>(value);
+  }
+  if (YAML::Node burst = node["rate_limit_burst"]) {
+    const int64_t value = reader.Integer(burst, "api.rate_limit_burst");
+    if (value < 1 || value > kMaxRateLimit) {
+      reader.Fail(burst, "api.rate_limit_burst",
+                  "invalid value " + std::to_string(value) +
+                      ": must be from 1 to " + std::to_string(kMaxRateLimit));
+    }
+    api.rate_limit_burst = static_cast<int>(value);
+  } else if (api.rate_limit > 0) {
+    api.rate_limit_burst = api.rate_limit;
   }
   if (YAML::Node retries = node["retries"]) {
     const int64_t value = reader.Integer(retries, "api.retries");

@@ -40,6 +40,12 @@ struct ApiConfig {
   std::chrono::milliseconds connect_timeout{2000};
   // API calls in flight at once, across all scrapes.
   int max_concurrency = 16;
+  // API attempts started per second at most, across all scrapes, with
+  // bursts of up to rate_limit_burst; 0 turns the limit off. The default
+  // stays under the 20 requests per second per action that Tencent Cloud
+  // documents for its API 3.0 actions (no API 2.0 limit is published).
+  int rate_limit = 15;
+  int rate_limit_burst = 15;
   // Further attempts after a failure that may pass on a second try.
   int retries = 2;
   // The wait before the first retry; it doubles for each further one and is

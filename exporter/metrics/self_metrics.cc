@@ -34,6 +34,16 @@ SelfMetrics::SelfMetrics()
            .Register(*registry_)
            .Add({}, kDurationBuckets);
 
+  rate_limited_ =
+      &prometheus::BuildCounter()
+           .Name("cdb_sync_exporter_rate_limited_total")
+           .Help(
+               "API calls not made because api.rate_limit had no free start "
+               "before the scrape deadline; their jobs report outcome "
+               "throttled.")
+           .Register(*registry_)
+           .Add({});
+
   reload_successful_ =
       &prometheus::BuildGauge()
            .Name("cdb_sync_exporter_config_last_reload_successful")
@@ -56,6 +66,8 @@ void SelfMetrics::ObserveAttempt(FetchOutcome outcome, double seconds) {
   requests_.at(outcome)->Increment();
   durations_->Observe(seconds);
 }
+
+void SelfMetrics::CountRateLimited() { rate_limited_->Increment(); }
 
 void SelfMetrics::RecordConfigLoad(bool successful) {
   reload_successful_->Set(successful ? 1 : 0);

@@ -1,5 +1,5 @@
-// The exporter's metrics about itself: API attempts, their durations and
-// configuration reloads.
+// The exporter's metrics about itself: API attempts, their durations, calls
+// held back by the rate limit, and configuration reloads.
 #ifndef CDB_SYNC_EXPORTER_METRICS_SELF_METRICS_H_
 #define CDB_SYNC_EXPORTER_METRICS_SELF_METRICS_H_
 
@@ -27,6 +27,10 @@ class SelfMetrics {
   // Counts one API attempt, retries included.
   void ObserveAttempt(FetchOutcome outcome, double seconds);
 
+  // Counts one API call not made because the rate limit had no free start
+  // before the scrape deadline.
+  void CountRateLimited();
+
   // Records the result of loading the configuration, at start-up or later.
   void RecordConfigLoad(bool successful);
 
@@ -36,6 +40,7 @@ class SelfMetrics {
   std::shared_ptr<prometheus::Registry> registry_;
   std::map<FetchOutcome, prometheus::Counter*> requests_;
   prometheus::Histogram* durations_;
+  prometheus::Counter* rate_limited_;
   prometheus::Gauge* reload_successful_;
   prometheus::Gauge* reload_success_timestamp_;
 };

@@ -266,6 +266,31 @@ class ExporterVariantsTest(unittest.TestCase):
         self.assertEqual(requests[0]["params"]["SignatureMethod"], "HmacSHA1")
         self.assertTrue(requests[0]["verified"])
 
+    def test_rate_limit_throttles_instead_of_queueing(self):
+        # Two starts at once, then one every 500 ms. A 1.5 s scrape timeout
+        # leaves 1 s, and an attempt needs 100 ms of it, so three of the ten
+        # jobs are called (at 0, 0 and 500 ms) and seven report throttled.
+        jobs = [(job_id, 2) for job_id in range(206, 216)]
+        config = harness.write_config(self.workdir, self.api_port, jobs,
+                                      rate_limit=2, rate_limit_burst=2, retries=0)
+        exporter, port = harness.start_exporter(self.workdir, config)
+        self.addCleanup(exporter.stop)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/metrics",
+            headers={"X-Prometheus-Scrape-Timeout-Seconds": "1.5"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            samples = harness.parse_exposition(response.read().decode("utf-8"))
+
+        throttled = select(samples, "cdb_sync_check_outcome", outcome="throttled")
+        self.assertEqual(len(throttled), 7, throttled)
+        self.assertEqual(value_of(samples, "cdb_sync_exporter_rate_limited_total"), 7)
+        # A throttled job was never sent, so it has no API code.
+        for labels, _ in throttled:
+            self.assertEqual(select(samples, "cdb_sync_check_api_code",
+                                    job_id=labels["job_id"]), [])
+        _, body = harness.http_get(f"http://127.0.0.1:{self.api_port}/__fake/requests")
+        self.assertEqual(len(json.loads(body)), 3)
+
     def test_wrong_key_reports_auth_failure(self):
         config = harness.write_config(self.workdir, self.api_port, [(206, 2)])
         wrong_key = "WrongKeyThatMustNotBeLogged000000"

@@ -304,6 +304,62 @@ TEST_F(CheckInfoClientTest, RetriesThrottlingThenSucceeds) {
   EXPECT_NE(requests[1].url.find("Nonce=1001&"), std::string::npos);
 }
 
+TEST_F(CheckInfoClientTest, RateLimitThrottlesJobsPastDeadline) {
+  for (const char* id : {"1", "2", "3", "4", "5", "6"}) {
+    transport_.SetResponse(id, Reply(200, R"({"code":0})"));
+  }
+  CheckInfoClient client = MakeClient();
+  // Two starts at once, then one every 200 ms: within a 550 ms budget, less
+  // the 100 ms minimum attempt time, four jobs start (at 0, 0, 200 and 400
+  // ms) and two do not.
+  int rate_limited = 0;
+  client.SetRateLimiter(std::make_shared<RateLimiter>(5, 2),
+                        [&rate_limited] { ++rate_limited; });
+
+  const std::vector<Job> jobs = {
+      {1, SrcType::kSelfBuilt}, {2, SrcType::kSelfBuilt},
+      {3, SrcType::kSelfBuilt}, {4, SrcType::kSelfBuilt},
+      {5, SrcType::kSelfBuilt}, {6, SrcType::kSelfBuilt}};
+  const auto started = std::chrono::steady_clock::now();
+  const std::vector<FetchResult> results =
+      client.FetchAll(jobs, started + std::chrono::milliseconds(550));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+
+  int succeeded = 0;
+  int throttled = 0;
+  for (const FetchResult& result : results) {
+    if (result.outcome == FetchOutcome::kSuccess) ++succeeded;
+    if (result.outcome == FetchOutcome::kThrottled) {
+      ++throttled;
+      EXPECT_EQ(result.attempts, 0);
+      EXPECT_NE(result.error.find("api.rate_limit"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(succeeded, 4);
+  EXPECT_EQ(throttled, 2);
+  EXPECT_EQ(rate_limited, 2);
+  EXPECT_EQ(transport_.requests().size(), 4u);
+  // The throttled jobs did not wait for the deadline.
+  EXPECT_LT(elapsed, std::chrono::milliseconds(550));
+}
+
+TEST_F(CheckInfoClientTest, RateLimitedRetryKeepsLastResult) {
+  api_.retry_backoff = std::chrono::milliseconds(1);
+  transport_.SetResponses("1",
+                          {Reply(502, "<html>"), Reply(200, R"({"code":0})")});
+  CheckInfoClient client = MakeClient();
+  // One start, and the next only after a second.
+  client.SetRateLimiter(std::make_shared<RateLimiter>(1, 1), nullptr);
+
+  const std::vector<Job> jobs = {{1, SrcType::kSelfBuilt}};
+  const std::vector<FetchResult> results = client.FetchAll(
+      jobs, std::chrono::steady_clock::now() + std::chrono::milliseconds(500));
+  EXPECT_EQ(results[0].outcome, FetchOutcome::kHttpError);
+  EXPECT_EQ(results[0].http_status, 502);
+  EXPECT_EQ(results[0].attempts, 1);
+  EXPECT_EQ(transport_.requests().size(), 1u);
+}
+
 TEST_F(CheckInfoClientTest, RetriesServerErrorsAndRetryLaterCodes) {
   api_.retry_backoff = std::chrono::milliseconds(1);
   transport_.SetResponses("1",

@@ -62,6 +62,23 @@ TEST(ConfigTest, RetryAndSizeSettings) {
   EXPECT_EQ(config.api.token_file, "/run/token");
 }
 
+TEST(ConfigTest, RateLimitSettings) {
+  const Config both = ParseOk(
+      "api: {region: r, rate_limit: 5, rate_limit_burst: 20}\n"
+      "jobs: [{job_id: 1, src_type: 1}]\n");
+  EXPECT_EQ(both.api.rate_limit, 5);
+  EXPECT_EQ(both.api.rate_limit_burst, 20);
+
+  // The burst follows the rate unless it is set.
+  const Config rate_only = ParseOk(
+      "api: {region: r, rate_limit: 8}\njobs: [{job_id: 1, src_type: 1}]\n");
+  EXPECT_EQ(rate_only.api.rate_limit_burst, 8);
+
+  const Config off = ParseOk(
+      "api: {region: r, rate_limit: 0}\njobs: [{job_id: 1, src_type: 1}]\n");
+  EXPECT_EQ(off.api.rate_limit, 0);
+}
+
 TEST(ConfigTest, Defaults) {
   const Config config =
       ParseOk("api: {region: ap-shanghai}\njobs: [{job_id: 1, src_type: 1}]\n");
@@ -72,6 +89,8 @@ TEST(ConfigTest, Defaults) {
   EXPECT_EQ(config.api.timeout, std::chrono::seconds(5));
   EXPECT_EQ(config.api.connect_timeout, std::chrono::seconds(2));
   EXPECT_EQ(config.api.max_concurrency, 16);
+  EXPECT_EQ(config.api.rate_limit, 15);
+  EXPECT_EQ(config.api.rate_limit_burst, 15);
   EXPECT_EQ(config.api.retries, 2);
   EXPECT_EQ(config.api.retry_backoff, std::chrono::milliseconds(100));
   EXPECT_EQ(config.api.max_response_size, 4u << 20);
@@ -142,6 +161,18 @@ TEST(ConfigTest, ErrorsNameKeyAndValue) {
       {"api: {region: r, max_concurrency: 0}\n"
        "jobs: [{job_id: 1, src_type: 1}]\n",
        {"api.max_concurrency", "invalid value 0"}},
+      {"api: {region: r, rate_limit: -1}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.rate_limit", "invalid value -1", "0 (no limit) to 1000"}},
+      {"api: {region: r, rate_limit: 1001}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.rate_limit", "invalid value 1001"}},
+      {"api: {region: r, rate_limit_burst: 0}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.rate_limit_burst", "invalid value 0"}},
+      {"api: {region: r, rate_limit: 1.5}\n"
+       "jobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.rate_limit"}},
       {"api: {region: [a]}\njobs: [{job_id: 1, src_type: 1}]\n",
        {"api.region", "single value"}},
       {"api: {region: r}\napi: {region: s}\njobs: [{job_id: 1, src_type: 1}]\n",
