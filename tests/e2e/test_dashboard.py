@@ -506,9 +506,17 @@ class DashboardQueriesTest(unittest.TestCase):
         # A 502 reply is not read, so the job has no API code.
         self.assert_cell(rows, BAD_GATEWAY_JOB, "API code", None)
 
+    def test_overview_api_message_column(self):
+        rows = self.overview_rows()
+        self.assert_cell(rows, AUTH_FAILURE_JOB, "API message", "鉴权失败: 签名计算错误")
+        self.assert_cell(rows, THROTTLED_JOB, "API message", "超过配额: 请求的次数超过了配额限制")
+        # Code 0 and an unread 502 reply leave the column empty.
+        self.assert_cell(rows, PASSED_JOB, "API message", None)
+        self.assert_cell(rows, BAD_GATEWAY_JOB, "API message", None)
+
     def test_overview_hides_helper_values(self):
         rows = self.overview_rows()
-        hidden = {"Time", "job", "__name__", "Value #B", "Value #C", "Value #D", "Value #E"}
+        hidden = {"Time", "job", "__name__", "Value #B", "Value #C", "Value #D", "Value #E", "Value #G"}
         for job, row in rows.items():
             self.assertFalse(hidden & set(row), f"panel {OVERVIEW_TABLE!r}: job {job} shows {hidden & set(row)}")
 
