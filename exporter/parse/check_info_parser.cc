@@ -217,21 +217,7 @@ bool ReadData(ondemand::value value, std::optional<CheckInfo>& data,
 Expected<CheckInfoReply> ParseCheckInfoReply(std::string_view body) {
   thread_local ondemand::parser parser;
   ErrorSink errors;
-  // Some servers start UTF-8 text with a byte-order mark, which JSON forbids
-  // but which carries no meaning.
-  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
-  if (body.substr(0, kByteOrderMark.size()) == kByteOrderMark) {
-    body.remove_prefix(kByteOrderMark.size());
-  }
-  // Invalid UTF-8 would make simdjson reject the whole reply, and with it
-  // every series of the job. Replace the bad bytes with U+FFFD instead: they
-  // are most likely inside a message, and labels must be valid UTF-8.
-  std::string repaired;
-  if (!simdjson::validate_utf8(body.data(), body.size())) {
-    repaired = RepairUtf8(body);
-    body = repaired;
-  }
-  const simdjson::padded_string padded(body);
+  const simdjson::padded_string padded = json_reader::PrepareBody(body);
 
   ondemand::document document;
   if (auto error = parser.iterate(padded).get(document)) {

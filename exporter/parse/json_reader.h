@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/util/utf8.h"
+
 namespace cdb_sync::json_reader {
 
 namespace ondemand = simdjson::ondemand;
@@ -355,6 +357,22 @@ inline bool ValidateUnknown(ondemand::value value, std::string_view path,
     }
   }
   return errors.Fail(path, simdjson::INCORRECT_TYPE);
+}
+
+// Copies a reply body into simdjson's padded buffer. A leading byte-order
+// mark, which JSON forbids but which some servers send, is skipped. Invalid
+// UTF-8 would make simdjson reject the whole reply, so the bad bytes are
+// replaced with U+FFFD: they are most likely inside a message, and label
+// values must be valid UTF-8.
+inline simdjson::padded_string PrepareBody(std::string_view body) {
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (body.substr(0, kByteOrderMark.size()) == kByteOrderMark) {
+    body.remove_prefix(kByteOrderMark.size());
+  }
+  if (!simdjson::validate_utf8(body.data(), body.size())) {
+    return simdjson::padded_string(RepairUtf8(body));
+  }
+  return simdjson::padded_string(body);
 }
 
 }  // namespace cdb_sync::json_reader

@@ -1,0 +1,51 @@
+// A data-sync task as GetCdbDataSyncTaskList describes it.
+#ifndef CDB_SYNC_EXPORTER_MODEL_SYNC_TASK_H_
+#define CDB_SYNC_EXPORTER_MODEL_SYNC_TASK_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exporter/model/job.h"
+
+namespace cdb_sync {
+
+// The ten documented task statuses, indexed by their code (0-9).
+inline constexpr std::array<std::string_view, 10> kTaskStatusNames = {
+    "not_configured", "configured",    "checking", "check_failed",
+    "check_passed",   "ready_to_sync", "syncing",  "waiting_for_switchover",
+    "sync_failed",    "sync_done"};
+
+// The documented check flags, indexed by their code (0-2).
+inline constexpr std::array<std::string_view, 3> kCheckFlagNames = {
+    "not_checked", "passed", "failed"};
+
+// One entry of data.jobList. A field the reply left out stays nullopt.
+struct SyncTask {
+  int64_t job_id = 0;
+  // The task's `type`: 1, 2 or 10 are srcType values (10 is
+  // disaster-recovery sync); other values are kept as they came.
+  std::optional<int64_t> type;
+  std::string name;
+  std::optional<int64_t> status;
+  // Progress as the API reports it, from 0 to 100.
+  std::optional<double> progress;
+  std::optional<int64_t> check_flag;
+};
+
+// One page of the list reply.
+struct TaskListReply {
+  int64_t code = 0;
+  std::string message;
+  std::string code_desc;
+  // data.totalCount (or data.totalNum): tasks matching the filter, all pages.
+  std::optional<int64_t> total_count;
+  std::vector<SyncTask> tasks;
+};
+
+}  // namespace cdb_sync
+
+#endif  // CDB_SYNC_EXPORTER_MODEL_SYNC_TASK_H_

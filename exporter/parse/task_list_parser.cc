@@ -1,0 +1,253 @@
+#include "exporter/parse/task_list_parser.h"
+
+#include <simdjson.h>
+
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "exporter/parse/json_reader.h"
+
+namespace cdb_sync {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+using json_reader::ErrorSink;
+using json_reader::FailDuplicate;
+using json_reader::JsonTypeName;
+using json_reader::KeySet;
+using json_reader::ReadInteger;
+using json_reader::ReadNumber;
+using json_reader::ReadString;
+using json_reader::ValidateUnknown;
+
+constexpr int64_t kMaxJobId = std::numeric_limits<int64_t>::max();
+
+// Iterates the fields of `value`, which must be an object, rejecting a
+// known key given twice, and calls `read(key, value)` for each field;
+// unknown keys are validated and skipped by `read` itself.
+template <typename ReadField>
+bool ForEachField(ondemand::value value, const std::string& path,
+                  std::initializer_list<std::string_view> known,
+                  ErrorSink& errors, ReadField read) {
+  ondemand::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) {
+    return errors.Fail("field \"" + path + "\" is not an object");
+  }
+  KeySet keys(known);
+  for (auto field_result : object) {
+    ondemand::field field;
+    std::string_view key;
+    if (auto error = std::move(field_result).get(field)) {
+      return errors.Fail(path, error);
+    }
+    if (auto error = field.unescaped_key().get(key)) {
+      return errors.Fail(path, error);
+    }
+    const std::string field_path = path + "." + std::string(key);
+    if (!keys.Insert(key)) return FailDuplicate(errors, field_path);
+    if (!read(key, field.value(), field_path)) return false;
+  }
+  return true;
+}
+
+bool ReadCheckFlag(ondemand::value value, const std::string& path,
+                   SyncTask& task, ErrorSink& errors) {
+  return ForEachField(
+      value, path, {"checkInfo"}, errors,
+      [&](std::string_view key, ondemand::value field,
+          const std::string& field_path) {
+        if (key != "checkInfo") {
+          return ValidateUnknown(field, field_path, 1, errors);
+        }
+        return ForEachField(
+            field, field_path, {"checkFlag"}, errors,
+            [&](std::string_view inner_key, ondemand::value inner,
+                const std::string& inner_path) {
+              if (inner_key == "checkFlag") {
+                return ReadInteger(inner, inner_path, task.check_flag, errors);
+              }
+              return ValidateUnknown(inner, inner_path, 1, errors);
+            });
+      });
+}
+
+bool ReadTask(ondemand::value value, const std::string& path, SyncTask& task,
+              ErrorSink& errors) {
+  std::optional<int64_t> job_id;
+  const bool ok = ForEachField(
+      value, path, {"jobId", "jobName", "type", "status", "progress", "detail"},
+      errors,
+      [&](std::string_view key, ondemand::value field,
+          const std::string& field_path) {
+        if (key == "jobId") {
+          return ReadInteger(field, field_path, job_id, errors,
+                             /*allow_null=*/false, 1, kMaxJobId);
+        }
+        if (key == "jobName") {
+          return ReadString(field, field_path, task.name, errors);
+        }
+        if (key == "type") {
+          return ReadInteger(field, field_path, task.type, errors);
+        }
+        if (key == "status") {
+          return ReadInteger(field, field_path, task.status, errors);
+        }
+        if (key == "progress") {
+          return ReadNumber(field, field_path, task.progress, errors);
+        }
+        if (key == "detail") {
+          ondemand::json_type type;
+          if (auto error = field.type().get(type)) {
+            return errors.Fail(field_path, error);
+          }
+          if (type == ondemand::json_type::null) return true;
+          return ReadCheckFlag(field, field_path, task, errors);
+        }
+        return ValidateUnknown(field, field_path, 1, errors);
+      });
+  if (!ok) return false;
+  if (!job_id) return errors.Fail("field \"" + path + ".jobId\" is missing");
+  task.job_id = *job_id;
+  return true;
+}
+
+bool ReadJobList(ondemand::value value, TaskListReply& reply,
+                 ErrorSink& errors) {
+  constexpr std::string_view kPath = "data.jobList";
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(kPath, error);
+  if (type == ondemand::json_type::null) return true;
+  if (type != ondemand::json_type::array) {
+    return errors.Fail("field \"data.jobList\" is " +
+                       std::string(JsonTypeName(type)) + "; expected an array");
+  }
+  ondemand::array array;
+  if (auto error = value.get_array().get(array)) {
+    return errors.Fail(kPath, error);
+  }
+  for (auto element_result : array) {
+    ondemand::value element;
+    if (auto error = element_result.get(element)) {
+      return errors.Fail(kPath, error);
+    }
+    if (reply.tasks.size() == kMaxTasksPerPage) {
+      return errors.Fail("field \"data.jobList\" has more than " +
+                         std::to_string(kMaxTasksPerPage) + " tasks");
+    }
+    const std::string path =
+        "data.jobList[" + std::to_string(reply.tasks.size()) + "]";
+    if (!ReadTask(element, path, reply.tasks.emplace_back(), errors)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ReadListData(ondemand::value value, TaskListReply& reply,
+                  ErrorSink& errors) {
+  return ForEachField(
+      value, "data", {"totalCount", "totalNum", "jobList"}, errors,
+      [&](std::string_view key, ondemand::value field,
+          const std::string& field_path) {
+        if (key == "totalCount" || key == "totalNum") {
+          return ReadInteger(field, field_path, reply.total_count, errors,
+                             /*allow_null=*/true, 0, kMaxJobId);
+        }
+        if (key == "jobList") return ReadJobList(field, reply, errors);
+        return ValidateUnknown(field, field_path, 1, errors);
+      });
+}
+
+// Reads `data`: an object, a one-element array holding an object, an empty
+// array, or null.
+bool ReadData(ondemand::value value, TaskListReply& reply, ErrorSink& errors) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail("data", error);
+  switch (type) {
+    case ondemand::json_type::null:
+      return true;
+    case ondemand::json_type::object:
+      return ReadListData(value, reply, errors);
+    case ondemand::json_type::array: {
+      ondemand::array array;
+      if (auto error = value.get_array().get(array)) {
+        return errors.Fail("data", error);
+      }
+      std::size_t count = 0;
+      for (auto element_result : array) {
+        ondemand::value element;
+        if (auto error = element_result.get(element)) {
+          return errors.Fail("data", error);
+        }
+        if (++count > 1) {
+          return errors.Fail(
+              "field \"data\" is an array of more than one "
+              "element");
+        }
+        if (!ReadListData(element, reply, errors)) return false;
+      }
+      return true;
+    }
+    default:
+      return errors.Fail("field \"data\" is " +
+                         std::string(JsonTypeName(type)) +
+                         "; expected an object or an array");
+  }
+}
+
+}  // namespace
+
+Expected<TaskListReply> ParseTaskListReply(std::string_view body) {
+  thread_local ondemand::parser parser;
+  ErrorSink errors;
+  const simdjson::padded_string padded = json_reader::PrepareBody(body);
+
+  ondemand::document document;
+  if (auto error = parser.iterate(padded).get(document)) {
+    return Error{std::string("invalid JSON: ") +
+                 simdjson::error_message(error)};
+  }
+  ondemand::value root;
+  if (auto error = document.get_value().get(root)) {
+    return Error{std::string("invalid JSON: ") +
+                 simdjson::error_message(error)};
+  }
+
+  ondemand::json_type root_type;
+  if (root.type().get(root_type) != simdjson::SUCCESS ||
+      root_type != ondemand::json_type::object) {
+    return Error{"the reply is not a JSON object"};
+  }
+
+  TaskListReply reply;
+  std::optional<int64_t> code;
+  const bool ok = ForEachField(
+      root, "reply", {"code", "message", "codeDesc", "data"}, errors,
+      [&](std::string_view key, ondemand::value field, const std::string&) {
+        const std::string name(key);
+        if (key == "code") {
+          return ReadInteger(field, name, code, errors, /*allow_null=*/false);
+        }
+        if (key == "message") {
+          return ReadString(field, name, reply.message, errors);
+        }
+        if (key == "codeDesc") {
+          return ReadString(field, name, reply.code_desc, errors);
+        }
+        if (key == "data") return ReadData(field, reply, errors);
+        return ValidateUnknown(field, name, 1, errors);
+      });
+  if (!ok) return Error{std::move(errors.message())};
+
+  // current_location() reports OUT_OF_BOUNDS once every token is consumed;
+  // anything else means bytes follow the reply object.
+  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return Error{"invalid JSON: unexpected bytes after the reply object"};
+  }
+  if (!code) return Error{"field \"code\" is missing"};
+  reply.code = *code;
+  return reply;
+}
+
+}  // namespace cdb_sync
