@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <span>
 #include <thread>
 
 #include "exporter/api/curl_transport.h"
+#include "exporter/app/discovery.h"
 #include "exporter/app/runtime.h"
 #include "exporter/metrics/families.h"
 #include "exporter/metrics/self_metrics.h"
@@ -60,9 +62,9 @@ int Fail(const std::string& message) {
 bool IsValidTelemetryPath(const std::string& path) {
   if (path.empty() || path.front() != '/') return false;
   // The /-/ prefix is reserved for /-/healthy and the other operational
-  // endpoints, and /probe serves single jobs.
+  // endpoints; /probe and /sd serve single jobs and their targets.
   if (path.rfind("/-/", 0) == 0) return false;
-  if (path == "/probe") return false;
+  if (path == "/probe" || path == "/sd") return false;
   for (unsigned char c : path) {
     if (c <= ' ' || c >= 0x7f || c == '?' || c == '#') return false;
   }
@@ -112,7 +114,7 @@ int Run() {
   if (!IsValidTelemetryPath(FLAGS_web_telemetry_path)) {
     return Fail("invalid --web-telemetry-path \"" + FLAGS_web_telemetry_path +
                 "\": it must start with /, must not start with /-/ or be "
-                "/probe, and must not contain spaces, ? or #");
+                "/probe or /sd, and must not contain spaces, ? or #");
   }
   if (!std::isfinite(FLAGS_scrape_timeout_offset) ||
       FLAGS_scrape_timeout_offset < 0 || FLAGS_scrape_timeout_offset > 60) {
@@ -175,8 +177,20 @@ int Run() {
   handlers.metrics = [&](Deadline deadline) {
     std::vector<prometheus::MetricFamily> families = {build_info};
     std::shared_ptr<const Runtime> runtime = runtimes.Current();
+    std::shared_ptr<const DiscoveredTasks> discovered =
+        runtime->config.discovery.enabled ? runtimes.Discovered() : nullptr;
+    std::span<const Job> discovered_jobs;
+    if (discovered && runtime->config.discovery.include_in_metrics) {
+      discovered_jobs = discovered->jobs;
+    }
     std::vector<prometheus::MetricFamily> checks =
-        runtime->collector->Collect(deadline);
+        runtime->collector->Collect(deadline, discovered_jobs);
+    if (discovered) {
+      std::vector<prometheus::MetricFamily> tasks =
+          BuildTaskFamilies(discovered->tasks, discovered->jobs);
+      checks.insert(checks.end(), std::make_move_iterator(tasks.begin()),
+                    std::make_move_iterator(tasks.end()));
+    }
     // The self-metrics are collected after the checks, so they count this
     // scrape's API calls.
     std::vector<prometheus::MetricFamily> own = self_metrics.Collect();
@@ -187,10 +201,32 @@ int Run() {
     return families;
   };
   handlers.probe = [&runtimes](const Job& job, Deadline deadline) {
-    return runtimes.Current()->collector->CollectJob(job, deadline);
+    std::shared_ptr<const DiscoveredTasks> discovered = runtimes.Discovered();
+    return runtimes.Current()->collector->CollectJob(
+        job, deadline,
+        discovered ? std::span<const Job>(discovered->jobs)
+                   : std::span<const Job>());
   };
   handlers.statuses = [&runtimes] {
-    return runtimes.Current()->collector->Statuses(std::nullopt);
+    std::shared_ptr<const Runtime> runtime = runtimes.Current();
+    std::shared_ptr<const DiscoveredTasks> discovered = runtimes.Discovered();
+    std::span<const Job> discovered_jobs;
+    if (discovered && runtime->config.discovery.include_in_metrics) {
+      discovered_jobs = discovered->jobs;
+    }
+    return runtime->collector->Statuses(std::nullopt, discovered_jobs);
+  };
+  handlers.service_discovery = [&runtimes] {
+    ServiceDiscoveryState state;
+    state.enabled = runtimes.Current()->config.discovery.enabled;
+    std::shared_ptr<const DiscoveredTasks> discovered = runtimes.Discovered();
+    if (!state.enabled || !discovered) return state;
+    state.listed = true;
+    for (std::size_t i = 0; i < discovered->jobs.size(); ++i) {
+      state.targets.push_back({discovered->jobs[i], discovered->tasks[i].name,
+                               discovered->tasks[i].status});
+    }
+    return state;
   };
   handlers.reload = [&runtimes] {
     log::Info("reloading the configuration", {{"trigger", "POST /-/reload"}});
@@ -213,6 +249,8 @@ int Run() {
   CurlTransport& curl_transport = *transport.value();
   std::thread signal_thread(
       [&] { HandleSignals(signals, runtimes, server, curl_transport); });
+  Discovery discovery(runtimes, self_metrics);
+  discovery.Start();
 
   log::Info("cdb_sync_exporter started",
             {{"version", kVersion},
@@ -230,6 +268,7 @@ int Run() {
     kill(getpid(), SIGTERM);
   }
   signal_thread.join();
+  discovery.Stop();
   transport.value().reset();
   curl_global_cleanup();
   log::Info("cdb_sync_exporter stopped");

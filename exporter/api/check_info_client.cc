@@ -8,7 +8,7 @@
 #include <thread>
 #include <utility>
 
-#include "exporter/api/signer_v2.h"
+#include "exporter/api/api_request.h"
 #include "exporter/parse/check_info_parser.h"
 #include "exporter/util/log.h"
 
@@ -114,41 +114,10 @@ uint64_t CheckInfoClient::RandomNonce() {
 }
 
 HttpRequest CheckInfoClient::BuildRequest(const Job& job) const {
-  ApiParams params = {
-      {"Action", std::string(kCheckInfoAction)},
-      {"Nonce", std::to_string(nonce_source_())},
-      {"Region", api_.region},
-      {"SecretId", credentials_.secret_id},
-      {"SignatureMethod",
-       std::string(SignatureMethodName(api_.signature_method))},
-      {"Timestamp", std::to_string(clock_())},
-      {"jobId", std::to_string(job.job_id)},
-      {"srcType", SrcTypeLabel(job.src_type)},
-  };
-  if (!credentials_.session_token.empty()) {
-    params.emplace_back("Token", credentials_.session_token);
-  }
-
-  const bool post = api_.http_method == HttpMethod::kPost;
-  const std::string query = BuildSignedQuery(
-      post ? "POST" : "GET", api_.endpoint.host, api_.endpoint.path, params,
-      credentials_.secret_key, api_.signature_method);
-
-  HttpRequest request;
-  request.method = api_.http_method;
-  request.headers.push_back("Host: " + api_.endpoint.host);
-  if (post) {
-    request.url = api_.endpoint.url;
-    request.body = query;
-    request.headers.push_back(
-        "Content-Type: application/x-www-form-urlencoded");
-  } else {
-    request.url = api_.endpoint.url + "?" + query;
-  }
-  request.connect_timeout = api_.connect_timeout;
-  request.timeout = api_.timeout;
-  request.max_body_bytes = api_.max_response_size;
-  return request;
+  return BuildApiRequest(api_, credentials_, kCheckInfoAction,
+                         {{"jobId", std::to_string(job.job_id)},
+                          {"srcType", SrcTypeLabel(job.src_type)}},
+                         clock_(), nonce_source_());
 }
 
 FetchResult CheckInfoClient::InterpretResponse(const HttpResponse& response) {

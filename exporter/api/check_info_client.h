@@ -89,6 +89,7 @@ class CheckInfoClient {
   static uint64_t RandomNonce();
 
   const ApiConfig& api() const { return api_; }
+  const Credentials& credentials() const { return credentials_; }
 
  private:
   using JobKey = std::pair<int64_t, int>;

@@ -34,6 +34,10 @@ Expected<std::shared_ptr<const Runtime>> RuntimeHolder::Build() const {
       });
   runtime->client->SetRateLimiter(
       rate_limiter_, [self_metrics] { self_metrics->CountRateLimited(); });
+  runtime->lister = std::make_unique<TaskLister>(
+      runtime->config.api, runtime->client->credentials(), transport_,
+      rate_limiter_, CheckInfoClient::SystemClock,
+      CheckInfoClient::RandomNonce);
   runtime->collector = std::make_unique<CheckCollector>(
       runtime->config.jobs, *runtime->client, failure_log_, status_store_);
   return std::shared_ptr<const Runtime>(std::move(runtime));
@@ -60,7 +64,7 @@ Expected<std::shared_ptr<const Runtime>> RuntimeHolder::Reload() {
     current_ = built.value();
   }
   const Runtime& runtime = *built.value();
-  status_store_->Retain(runtime.config.jobs);
+  RetainStatuses(runtime.config.jobs, Discovered());
   rate_limiter_->SetLimit(runtime.config.api.rate_limit,
                           runtime.config.api.rate_limit_burst);
   if (previous && previous->config.api.max_concurrency !=
@@ -85,6 +89,32 @@ Expected<std::shared_ptr<const Runtime>> RuntimeHolder::Reload() {
 std::shared_ptr<const Runtime> RuntimeHolder::Current() const {
   MutexLock lock(mutex_);
   return current_;
+}
+
+void RuntimeHolder::SetDiscovered(
+    std::shared_ptr<const DiscoveredTasks> discovered) {
+  std::shared_ptr<const Runtime> runtime;
+  {
+    MutexLock lock(mutex_);
+    discovered_ = discovered;
+    runtime = current_;
+  }
+  if (runtime) RetainStatuses(runtime->config.jobs, discovered);
+}
+
+std::shared_ptr<const DiscoveredTasks> RuntimeHolder::Discovered() const {
+  MutexLock lock(mutex_);
+  return discovered_;
+}
+
+void RuntimeHolder::RetainStatuses(
+    const std::vector<Job>& configured,
+    const std::shared_ptr<const DiscoveredTasks>& discovered) const {
+  std::vector<Job> jobs = configured;
+  if (discovered) {
+    jobs.insert(jobs.end(), discovered->jobs.begin(), discovered->jobs.end());
+  }
+  status_store_->Retain(jobs);
 }
 
 }  // namespace cdb_sync

@@ -10,6 +10,8 @@
 #include "exporter/api/credentials.h"
 #include "exporter/api/http_transport.h"
 #include "exporter/api/rate_limiter.h"
+#include "exporter/api/task_lister.h"
+#include "exporter/app/discovery.h"
 #include "exporter/config/config.h"
 #include "exporter/metrics/check_collector.h"
 #include "exporter/metrics/self_metrics.h"
@@ -25,6 +27,7 @@ struct Runtime {
   Config config;
   std::string masked_secret_id;
   std::unique_ptr<CheckInfoClient> client;
+  std::unique_ptr<TaskLister> lister;
   std::unique_ptr<CheckCollector> collector;
 };
 
@@ -44,8 +47,19 @@ class RuntimeHolder {
   // The Runtime in use; null before the first successful Reload().
   std::shared_ptr<const Runtime> Current() const EXCLUDES(mutex_);
 
+  // Replaces the discovered tasks; null clears them.
+  void SetDiscovered(std::shared_ptr<const DiscoveredTasks> discovered)
+      EXCLUDES(mutex_);
+  // The tasks of the last successful listing; null without one, or when a
+  // reload turned discovery off.
+  std::shared_ptr<const DiscoveredTasks> Discovered() const EXCLUDES(mutex_);
+
  private:
   Expected<std::shared_ptr<const Runtime>> Build() const;
+  // Drops the status-page entries of jobs neither configured nor discovered.
+  void RetainStatuses(
+      const std::vector<Job>& configured,
+      const std::shared_ptr<const DiscoveredTasks>& discovered) const;
 
   const std::string config_path_;
   const GetEnvironmentFunction getenv_;
@@ -68,6 +82,7 @@ class RuntimeHolder {
   Mutex reload_mutex_;
   mutable Mutex mutex_;
   std::shared_ptr<const Runtime> current_ GUARDED_BY(mutex_);
+  std::shared_ptr<const DiscoveredTasks> discovered_ GUARDED_BY(mutex_);
 };
 
 }  // namespace cdb_sync

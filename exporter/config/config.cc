@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -121,8 +122,11 @@ class ConfigReader {
     return value;
   }
 
-  std::chrono::milliseconds Duration(const YAML::Node& node,
-                                     std::string_view key) const {
+  // Reads a positive duration of at most `max`, which `max_text` spells.
+  std::chrono::milliseconds Duration(
+      const YAML::Node& node, std::string_view key,
+      std::chrono::milliseconds max = kMaxTimeout,
+      std::string_view max_text = "5m") const {
     const std::string text = Scalar(node, key);
     std::optional<std::chrono::milliseconds> duration = ParseDuration(text);
     if (!duration || duration->count() <= 0) {
@@ -130,10 +134,19 @@ class ConfigReader {
            "invalid duration \"" + text +
                "\": write a positive number with a unit, e.g. 500ms, 5s, 1m");
     }
-    if (*duration > kMaxTimeout) {
-      Fail(node, key, "invalid duration \"" + text + "\": must be at most 5m");
+    if (*duration > max) {
+      Fail(node, key,
+           "invalid duration \"" + text + "\": must be at most " +
+               std::string(max_text));
     }
     return *duration;
+  }
+
+  bool Bool(const YAML::Node& node, std::string_view key) const {
+    const std::string text = Scalar(node, key);
+    if (text == "true") return true;
+    if (text == "false") return false;
+    Fail(node, key, "invalid value \"" + text + "\": must be true or false");
   }
 
  private:
@@ -321,14 +334,16 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
   return api;
 }
 
-std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node) {
+std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node,
+                           bool allow_empty) {
   if (!node.IsSequence()) {
     reader.Fail(node, "jobs",
                 "must be a list of jobs, e.g. jobs: [{job_id: 206, src_type: "
                 "2}]");
   }
-  if (node.size() == 0) {
-    reader.Fail(node, "jobs", "is empty; add at least one job");
+  if (node.size() == 0 && !allow_empty) {
+    reader.Fail(node, "jobs",
+                "is empty; add at least one job, or a discovery section");
   }
 
   std::vector<Job> jobs;
@@ -371,6 +386,69 @@ std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node) {
     jobs.push_back(job);
   }
   return jobs;
+}
+
+DiscoveryConfig ParseDiscovery(const ConfigReader& reader,
+                               const YAML::Node& node) {
+  DiscoveryConfig discovery;
+  discovery.enabled = true;
+  if (node.IsNull()) return discovery;
+  reader.RequireMap(node, "discovery");
+  reader.RejectUnknownKeys(node, "discovery.",
+                           {"interval", "statuses", "name_pattern",
+                            "default_src_type", "include_in_metrics"});
+
+  if (YAML::Node interval = node["interval"]) {
+    discovery.interval = reader.Duration(interval, "discovery.interval",
+                                         std::chrono::hours(24), "24h");
+    if (discovery.interval < std::chrono::seconds(10)) {
+      reader.Fail(interval, "discovery.interval",
+                  "must be at least 10s, so that listing the tasks does not "
+                  "use up the API's request quota");
+    }
+  }
+  if (YAML::Node statuses = node["statuses"]) {
+    if (!statuses.IsSequence()) {
+      reader.Fail(statuses, "discovery.statuses",
+                  "must be a list of task status codes, e.g. [2, 3, 4]");
+    }
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+      const std::string key = "discovery.statuses[" + std::to_string(i) + "]";
+      const int64_t status = reader.Integer(statuses[i], key);
+      if (status < 0 || status > 9) {
+        reader.Fail(statuses[i], key,
+                    "invalid status " + std::to_string(status) +
+                        ": task statuses are 0 (not configured) to 9 (sync "
+                        "done)");
+      }
+      discovery.statuses.push_back(static_cast<int>(status));
+    }
+  }
+  if (YAML::Node pattern = node["name_pattern"]) {
+    discovery.name_pattern = reader.Scalar(pattern, "discovery.name_pattern");
+    try {
+      std::regex compiled(discovery.name_pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& error) {
+      reader.Fail(pattern, "discovery.name_pattern",
+                  "invalid regular expression \"" + discovery.name_pattern +
+                      "\": " + error.what());
+    }
+  }
+  if (YAML::Node src_type = node["default_src_type"]) {
+    const int64_t value =
+        reader.Integer(src_type, "discovery.default_src_type");
+    if (!IsValidSrcType(value)) {
+      reader.Fail(
+          src_type, "discovery.default_src_type",
+          "invalid value " + std::to_string(value) + ": must be 1, 2 or 10");
+    }
+    discovery.default_src_type = static_cast<SrcType>(value);
+  }
+  if (YAML::Node include = node["include_in_metrics"]) {
+    discovery.include_in_metrics =
+        reader.Bool(include, "discovery.include_in_metrics");
+  }
+  return discovery;
 }
 
 }  // namespace
@@ -445,15 +523,23 @@ Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
                   "contains at least 2 YAML documents; keep only one");
     }
     reader.RequireMap(root, "(top level)");
-    reader.RejectUnknownKeys(root, "", {"api", "jobs"});
+    reader.RejectUnknownKeys(root, "", {"api", "jobs", "discovery"});
 
     Config config;
     if (!root["api"]) {
       reader.Fail(root, "api", "missing; it needs at least api.region");
     }
     config.api = ParseApi(reader, root["api"]);
-    if (!root["jobs"]) reader.Fail(root, "jobs", "missing; list the jobs");
-    config.jobs = ParseJobs(reader, root["jobs"]);
+    if (root["discovery"]) {
+      config.discovery = ParseDiscovery(reader, root["discovery"]);
+    }
+    if (root["jobs"]) {
+      config.jobs = ParseJobs(reader, root["jobs"],
+                              /*allow_empty=*/config.discovery.enabled);
+    } else if (!config.discovery.enabled) {
+      reader.Fail(root, "jobs",
+                  "missing; list the jobs, or add a discovery section");
+    }
     return config;
   } catch (const ConfigError& error) {
     return Error{error.message};

@@ -60,9 +60,31 @@ struct ApiConfig {
   std::string token_file;
 };
 
+// The `discovery` section: list the account's sync tasks with
+// GetCdbDataSyncTaskList and scrape them without listing them in `jobs`.
+struct DiscoveryConfig {
+  // True when the section is present.
+  bool enabled = false;
+  // Time between two listings.
+  std::chrono::milliseconds interval{std::chrono::minutes(5)};
+  // Task status codes (0-9) to keep; empty keeps every status.
+  std::vector<int> statuses;
+  // ECMAScript regular expression that a task's name must contain a match
+  // of; empty keeps every name.
+  std::string name_pattern;
+  // srcType of tasks whose `type` is not 1, 2 or 10.
+  SrcType default_src_type = SrcType::kPublicNetwork;
+  // Whether /metrics scrapes the discovered tasks too. Turn it off when
+  // Prometheus probes them through /sd and /probe instead.
+  bool include_in_metrics = true;
+};
+
 struct Config {
   ApiConfig api;
+  // The jobs listed in the file. Discovered tasks are kept apart, since they
+  // change between listings.
   std::vector<Job> jobs;
+  DiscoveryConfig discovery;
 };
 
 // Parses a duration such as "500ms", "5s", "1m30s" or "1h" (units ms, s, m,

@@ -13,9 +13,15 @@ namespace {
 // HTTP status and API code. The error text is left out because libcurl's
 // messages include elapsed times, which differ on every scrape.
 std::string FailureKey(const FetchResult& result) {
+  // Appended piece by piece: g++ 12 at -O3 warns falsely (-Wrestrict)
+  // about `"/" + std::to_string(...)`.
   std::string key(FetchOutcomeName(result.outcome));
-  key += "/" + std::to_string(result.http_status);
-  if (result.reply) key += "/" + std::to_string(result.reply->code);
+  key += '/';
+  key += std::to_string(result.http_status);
+  if (result.reply) {
+    key += '/';
+    key += std::to_string(result.reply->code);
+  }
   return key;
 }
 
@@ -66,8 +72,21 @@ std::vector<JobResult> CheckCollector::FetchAndRecord(std::span<const Job> jobs,
   return results;
 }
 
-std::vector<JobStatus> CheckCollector::Statuses(Deadline deadline) const {
-  std::vector<JobStatus> statuses = status_store_->Lookup(jobs_);
+std::vector<Job> CheckCollector::WithDiscovered(
+    std::span<const Job> discovered) const {
+  std::vector<Job> jobs = jobs_;
+  for (const Job& job : discovered) {
+    if (std::find(jobs_.begin(), jobs_.end(), job) == jobs_.end()) {
+      jobs.push_back(job);
+    }
+  }
+  return jobs;
+}
+
+std::vector<JobStatus> CheckCollector::Statuses(
+    Deadline deadline, std::span<const Job> discovered) const {
+  const std::vector<Job> jobs = WithDiscovered(discovered);
+  std::vector<JobStatus> statuses = status_store_->Lookup(jobs);
   std::vector<Job> never_fetched;
   for (const JobStatus& status : statuses) {
     if (!status.last_result) never_fetched.push_back(status.job);
@@ -75,7 +94,7 @@ std::vector<JobStatus> CheckCollector::Statuses(Deadline deadline) const {
   if (never_fetched.empty()) return statuses;
 
   FetchAndRecord(never_fetched, /*record=*/true, deadline);
-  return status_store_->Lookup(jobs_);
+  return status_store_->Lookup(jobs);
 }
 
 std::vector<prometheus::MetricFamily> CheckCollector::Collect() const {
@@ -83,15 +102,17 @@ std::vector<prometheus::MetricFamily> CheckCollector::Collect() const {
 }
 
 std::vector<prometheus::MetricFamily> CheckCollector::Collect(
-    Deadline deadline) const {
-  return CollectJobs(jobs_, /*record=*/true, deadline);
+    Deadline deadline, std::span<const Job> discovered) const {
+  if (discovered.empty()) return CollectJobs(jobs_, /*record=*/true, deadline);
+  return CollectJobs(WithDiscovered(discovered), /*record=*/true, deadline);
 }
 
 std::vector<prometheus::MetricFamily> CheckCollector::CollectJob(
-    const Job& job, Deadline deadline) const {
-  const bool configured =
-      std::find(jobs_.begin(), jobs_.end(), job) != jobs_.end();
-  return CollectJobs(std::span(&job, 1), configured, deadline);
+    const Job& job, Deadline deadline, std::span<const Job> discovered) const {
+  const bool known =
+      std::find(jobs_.begin(), jobs_.end(), job) != jobs_.end() ||
+      std::find(discovered.begin(), discovered.end(), job) != discovered.end();
+  return CollectJobs(std::span(&job, 1), known, deadline);
 }
 
 std::vector<prometheus::MetricFamily> CheckCollector::CollectJobs(

@@ -56,24 +56,32 @@ class CheckCollector : public prometheus::Collectable {
   // becomes that job's error.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
-  // Collects with every API call ending by `deadline`.
-  std::vector<prometheus::MetricFamily> Collect(Deadline deadline) const;
+  // Collects the configured jobs and `discovered` (tasks found by
+  // discovery; a job in both is fetched once), every API call ending by
+  // `deadline`.
+  std::vector<prometheus::MetricFamily> Collect(
+      Deadline deadline, std::span<const Job> discovered = {}) const;
 
-  // Collects the series of `job` alone, configured or not, for /probe. Only a
-  // configured job's result reaches the status store, so probes of arbitrary
-  // job ids cannot grow it.
-  std::vector<prometheus::MetricFamily> CollectJob(const Job& job,
-                                                   Deadline deadline) const;
+  // Collects the series of `job` alone, configured or not, for /probe. Only
+  // the results of configured and `discovered` jobs reach the status store,
+  // so probes of arbitrary job ids cannot grow it.
+  std::vector<prometheus::MetricFamily> CollectJob(
+      const Job& job, Deadline deadline,
+      std::span<const Job> discovered = {}) const;
 
   // Returns the last status of every job. Jobs that no scrape has fetched
   // yet are fetched now, ending by `deadline`, so that a status page opened
   // right after start-up has data; the others cost no API call.
-  std::vector<JobStatus> Statuses(Deadline deadline) const;
+  std::vector<JobStatus> Statuses(Deadline deadline,
+                                  std::span<const Job> discovered = {}) const;
 
   const std::vector<Job>& jobs() const { return jobs_; }
 
  private:
   void LogChanges(const std::vector<JobResult>& results) const;
+  // Returns the configured jobs followed by the discovered ones that are not
+  // configured.
+  std::vector<Job> WithDiscovered(std::span<const Job> discovered) const;
   std::vector<prometheus::MetricFamily> CollectJobs(std::span<const Job> jobs,
                                                     bool record,
                                                     Deadline deadline) const;

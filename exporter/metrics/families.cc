@@ -168,6 +168,50 @@ std::vector<MetricFamily> BuildCheckFamilies(
   return families;
 }
 
+std::vector<MetricFamily> BuildTaskFamilies(std::span<const SyncTask> tasks,
+                                            std::span<const Job> jobs) {
+  MetricFamily status = Gauge(
+      "cdb_sync_task_status",
+      "The sync task's status from the task list, as a state set: exactly "
+      "one status value is 1 when the API returned a documented status.");
+  MetricFamily progress =
+      Gauge("cdb_sync_task_progress_ratio",
+            "The sync task's progress from the task list, from 0 to 1.");
+  MetricFamily check_flag =
+      Gauge("cdb_sync_task_check_flag",
+            "The task's check flag from the task list, as a state set over "
+            "not_checked, passed and failed.");
+  MetricFamily info =
+      Gauge("cdb_sync_task_info",
+            "The sync task's name from the task list as a label; the value "
+            "is always 1.");
+
+  for (std::size_t i = 0; i < tasks.size() && i < jobs.size(); ++i) {
+    const SyncTask& task = tasks[i];
+    const Job& job = jobs[i];
+    for (std::size_t code = 0; code < kTaskStatusNames.size(); ++code) {
+      const bool current =
+          task.status && *task.status == static_cast<int64_t>(code);
+      AddSample(status, job, current ? 1 : 0,
+                {{"status", std::string(kTaskStatusNames[code])}});
+    }
+    if (task.progress) AddSample(progress, job, *task.progress / 100);
+    for (std::size_t code = 0; code < kCheckFlagNames.size(); ++code) {
+      const bool current =
+          task.check_flag && *task.check_flag == static_cast<int64_t>(code);
+      AddSample(check_flag, job, current ? 1 : 0,
+                {{"flag", std::string(kCheckFlagNames[code])}});
+    }
+    AddSample(info, job, 1, {{"name", LabelValue(task.name)}});
+  }
+
+  std::vector<MetricFamily> families;
+  for (MetricFamily* family : {&status, &progress, &check_flag, &info}) {
+    if (!family->metric.empty()) families.push_back(std::move(*family));
+  }
+  return families;
+}
+
 MetricFamily BuildInfoFamily(std::string_view version,
                              std::string_view revision) {
   MetricFamily family =

@@ -10,6 +10,7 @@
 
 #include "exporter/model/check_info.h"
 #include "exporter/model/job.h"
+#include "exporter/model/sync_task.h"
 
 namespace cdb_sync {
 
@@ -34,6 +35,12 @@ std::string_view StepStateName(StepState state);
 // survives a failed call or a step that disappeared.
 std::vector<prometheus::MetricFamily> BuildCheckFamilies(
     std::span<const JobResult> results);
+
+// Builds the cdb_sync_task_* families from a task listing: `tasks[i]` is
+// scraped as `jobs[i]`. The status and check flag are state sets over their
+// documented values; a value outside them sets every state to 0.
+std::vector<prometheus::MetricFamily> BuildTaskFamilies(
+    std::span<const SyncTask> tasks, std::span<const Job> jobs);
 
 // Builds cdb_sync_exporter_build_info{version, revision} 1.
 prometheus::MetricFamily BuildInfoFamily(std::string_view version,

@@ -44,6 +44,29 @@ SelfMetrics::SelfMetrics()
            .Register(*registry_)
            .Add({});
 
+  discovery_successful_ =
+      &prometheus::BuildGauge()
+           .Name("cdb_sync_exporter_discovery_last_listing_successful")
+           .Help(
+               "1 if the last listing of the sync tasks (discovery) "
+               "succeeded, else 0. Absent until the first listing.")
+           .Register(*registry_)
+           .Add({});
+  discovery_success_timestamp_ =
+      &prometheus::BuildGauge()
+           .Name("cdb_sync_exporter_discovery_last_success_timestamp_seconds")
+           .Help("Unix time of the last successful listing of the sync tasks.")
+           .Register(*registry_)
+           .Add({});
+  discovery_tasks_ =
+      &prometheus::BuildGauge()
+           .Name("cdb_sync_exporter_discovery_tasks")
+           .Help(
+               "Sync tasks kept by the last successful listing, after the "
+               "status and name filters.")
+           .Register(*registry_)
+           .Add({});
+
   reload_successful_ =
       &prometheus::BuildGauge()
            .Name("cdb_sync_exporter_config_last_reload_successful")
@@ -69,6 +92,18 @@ void SelfMetrics::ObserveAttempt(FetchOutcome outcome, double seconds) {
 
 void SelfMetrics::CountRateLimited() { rate_limited_->Increment(); }
 
+void SelfMetrics::RecordDiscovery(bool successful,
+                                  std::optional<std::size_t> tasks) {
+  discovery_enabled_ = true;
+  discovery_successful_->Set(successful ? 1 : 0);
+  if (successful) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    discovery_success_timestamp_->Set(
+        std::chrono::duration<double>(now).count());
+  }
+  if (tasks) discovery_tasks_->Set(static_cast<double>(*tasks));
+}
+
 void SelfMetrics::RecordConfigLoad(bool successful) {
   reload_successful_->Set(successful ? 1 : 0);
   if (successful) {
@@ -78,7 +113,13 @@ void SelfMetrics::RecordConfigLoad(bool successful) {
 }
 
 std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
-  return registry_->Collect();
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  if (!discovery_enabled_) {
+    std::erase_if(families, [](const prometheus::MetricFamily& family) {
+      return family.name.starts_with("cdb_sync_exporter_discovery_");
+    });
+  }
+  return families;
 }
 
 }  // namespace cdb_sync

@@ -9,8 +9,10 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "exporter/model/check_info.h"
@@ -31,6 +33,10 @@ class SelfMetrics {
   // before the scrape deadline.
   void CountRateLimited();
 
+  // Records the result of a task listing and, when it succeeded, the number
+  // of tasks kept.
+  void RecordDiscovery(bool successful, std::optional<std::size_t> tasks);
+
   // Records the result of loading the configuration, at start-up or later.
   void RecordConfigLoad(bool successful);
 
@@ -41,6 +47,12 @@ class SelfMetrics {
   std::map<FetchOutcome, prometheus::Counter*> requests_;
   prometheus::Histogram* durations_;
   prometheus::Counter* rate_limited_;
+  // False until the first listing, so the discovery gauges stay out of
+  // /metrics for exporters without a discovery section.
+  std::atomic<bool> discovery_enabled_ = false;
+  prometheus::Gauge* discovery_successful_;
+  prometheus::Gauge* discovery_success_timestamp_;
+  prometheus::Gauge* discovery_tasks_;
   prometheus::Gauge* reload_successful_;
   prometheus::Gauge* reload_success_timestamp_;
 };

@@ -204,6 +204,38 @@ std::string WebServer::RenderStatusPage() const {
   return cdb_sync::RenderStatusPage(data);
 }
 
+void WebServer::HandleServiceDiscovery(const httplib::Request& request,
+                                       httplib::Response& response) const {
+  const ServiceDiscoveryState state = handlers_.service_discovery();
+  if (!state.enabled) {
+    response.status = 404;
+    response.set_content(
+        "discovery is not configured; add a discovery section to the "
+        "configuration file to list tasks here\n",
+        "text/plain; charset=utf-8");
+    return;
+  }
+  if (!state.listed) {
+    response.status = 503;
+    response.set_content(
+        "the first listing of the sync tasks has not succeeded yet; see the "
+        "exporter's log\n",
+        "text/plain; charset=utf-8");
+    return;
+  }
+  // Prometheus asks for /sd at the address it scrapes the exporter at, so
+  // the Host header is that address. Without a usable one, fall back to the
+  // listen address.
+  std::string address = request.get_header_value("Host");
+  if (!IsValidHostHeader(address)) {
+    const ListenAddress& listen = options_.listen_address;
+    address = FormatHostPort(listen.host.empty() ? "localhost" : listen.host,
+                             listen.port);
+  }
+  response.set_content(RenderServiceDiscovery(state.targets, address),
+                       "application/json");
+}
+
 void WebServer::HandleReload(httplib::Response& response) const {
   const std::string error = handlers_.reload();
   if (error.empty()) {
@@ -256,7 +288,12 @@ void WebServer::RegisterRoutes() {
     response.set_content(RenderProbe(job.value(), ScrapeDeadline(request)),
                          kExpositionContentType);
   });
-  for (const std::string& pattern : {metrics_pattern, std::string("/probe")}) {
+  server_->Get("/sd", [this](const httplib::Request& request,
+                             httplib::Response& response) {
+    HandleServiceDiscovery(request, response);
+  });
+  for (const std::string& pattern :
+       {metrics_pattern, std::string("/probe"), std::string("/sd")}) {
     server_->Post(pattern, RejectMethod);
     server_->Put(pattern, RejectMethod);
     server_->Patch(pattern, RejectMethod);

@@ -1,5 +1,5 @@
-// The exporter's HTTP server: /metrics, /probe, the status page, health,
-// readiness and reload.
+// The exporter's HTTP server: /metrics, /probe, /sd, the status page,
+// health, readiness and reload.
 #ifndef CDB_SYNC_EXPORTER_WEB_SERVER_H_
 #define CDB_SYNC_EXPORTER_WEB_SERVER_H_
 
@@ -17,6 +17,7 @@
 #include "exporter/util/expected.h"
 #include "exporter/web/basic_auth.h"
 #include "exporter/web/listen_address.h"
+#include "exporter/web/service_discovery.h"
 #include "exporter/web/status_page.h"
 #include "exporter/web/web_config.h"
 
@@ -45,6 +46,16 @@ struct WebOptions {
   std::size_t max_requests = 32;
 };
 
+// What /sd lists.
+struct ServiceDiscoveryState {
+  // False without a discovery section: /sd answers 404.
+  bool enabled = false;
+  // False until the first listing succeeded: /sd answers 503, and
+  // Prometheus keeps the targets it had.
+  bool listed = false;
+  std::vector<ServiceDiscoveryTarget> targets;
+};
+
 // The callbacks that produce the server's responses. Each is called from the
 // server's worker threads, concurrently.
 struct WebHandlers {
@@ -54,6 +65,8 @@ struct WebHandlers {
   // by `deadline`.
   std::function<std::vector<prometheus::MetricFamily>(const Job&, Deadline)>
       probe;
+  // The discovered tasks, for /sd.
+  std::function<ServiceDiscoveryState()> service_discovery;
   // The last status of every configured job, for the status page.
   std::function<std::vector<JobStatus>()> statuses;
   // Reloads the configuration; returns an error message, or empty.
@@ -88,6 +101,8 @@ class WebServer {
  private:
   void RegisterRoutes();
   void HandleReload(httplib::Response& response) const;
+  void HandleServiceDiscovery(const httplib::Request& request,
+                              httplib::Response& response) const;
 
   const WebOptions options_;
   const WebHandlers handlers_;

@@ -70,6 +70,10 @@ REQUESTS_PATH = "/__fake/requests"
 RESET_PATH = "/__fake/reset"
 
 CHECK_INFO_ACTION = "GetCdbDataSyncTaskCheckInfo"
+TASK_LIST_ACTION = "GetCdbDataSyncTaskList"
+# The list call's largest page, and its default when limit is not sent.
+TASK_LIST_MAX_LIMIT = 100
+TASK_LIST_DEFAULT_LIMIT = 20
 REQUIRED_COMMON_PARAMS = ("Action", "Timestamp", "Nonce", "SecretId", "Signature", "Region")
 # srcType 1 is self-built sync, 2 sync over the public network, 10 disaster-recovery sync.
 VALID_SRC_TYPES = frozenset({1, 2, 10})
@@ -616,9 +620,22 @@ def load_scenario(path: Path) -> dict[str, Job]:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise StartupError(f"scenario file {path} is not valid JSON: {error}") from None
-    if not isinstance(document, dict) or set(document) != {"jobs"} or not isinstance(document["jobs"], dict):
-        raise StartupError(f"scenario file {path} must be a JSON object with one key, 'jobs', holding an object")
+    if (not isinstance(document, dict) or "jobs" not in document or not set(document) <= {"jobs", "tasks"}
+            or not isinstance(document["jobs"], dict)):
+        raise StartupError(
+            f"scenario file {path} must be a JSON object with the key 'jobs', holding an object, "
+            "and optionally 'tasks', holding a list")
     return {job_id: load_job(path, job_id, job) for job_id, job in document["jobs"].items()}
+
+
+def load_tasks(path: Path) -> list[dict[str, Any]]:
+    """Load the optional "tasks" list of a scenario: the jobList entries that
+    GetCdbDataSyncTaskList pages through. Each entry is sent as written."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    tasks = document.get("tasks", [])
+    if not isinstance(tasks, list) or not all(isinstance(task, dict) and "jobId" in task for task in tasks):
+        raise StartupError(f"scenario file {path}: 'tasks' must be a list of objects with a jobId")
+    return tasks
 
 
 # --- Request verification --------------------------------------------------
@@ -695,9 +712,11 @@ def redact(params: Mapping[str, str]) -> dict[str, str]:
 class FakeApi:
     """Verifies API requests, chooses their replies and records them."""
 
-    def __init__(self, credentials: Credentials, jobs: dict[str, Job]) -> None:
+    def __init__(self, credentials: Credentials, jobs: dict[str, Job],
+                 tasks: list[dict[str, Any]] | None = None) -> None:
         self.credentials = credentials
         self.jobs = jobs
+        self.tasks = tasks or []
         # Only requests with the configured SecretId reach the nonce check, so
         # one history serves as the per-SecretId history.
         self.nonce_history = NonceHistory(NONCE_HISTORY_SIZE)
@@ -715,11 +734,14 @@ class FakeApi:
             self._check_caller(params)
             self._check_signature(request, params)
             verified = True
-            job_id = self._check_action_params(params)
-            job = self.jobs.get(job_id)
-            reply = TASK_NOT_FOUND_REPLY if job is None else job.next_reply()
-            if reply.fault is not None:
-                logger.info("serving job %s with fault %s", job_id, reply.fault)
+            if params["Action"] == TASK_LIST_ACTION:
+                reply = self._list_tasks(params)
+            else:
+                job_id = self._check_action_params(params)
+                job = self.jobs.get(job_id)
+                reply = TASK_NOT_FOUND_REPLY if job is None else job.next_reply()
+                if reply.fault is not None:
+                    logger.info("serving job %s with fault %s", job_id, reply.fault)
         except ApiError as error:
             reply = error_reply(error)
             logger.info("rejected %s request with code %d: %s", request.method, error.code, error.message)
@@ -810,11 +832,36 @@ class FakeApi:
             )
             raise ApiError(AUTH_FAILURE, "Signature does not match the request, check the string to sign and the key")
 
+    def _list_tasks(self, params: Mapping[str, str]) -> Reply:
+        """Serve one page of the scenario's tasks: offset and limit (at most
+        TASK_LIST_MAX_LIMIT), filtered by status.N when given."""
+        numbers = {}
+        for name, default in (("offset", 0), ("limit", TASK_LIST_DEFAULT_LIMIT)):
+            text = params.get(name, str(default))
+            numbers[name] = parse_bounded_integer(text, DECIMAL_RE)
+            if numbers[name] is None:
+                raise ApiError(INVALID_PARAMETER, f"{name} must be a decimal integer")
+        if not 1 <= numbers["limit"] <= TASK_LIST_MAX_LIMIT:
+            raise ApiError(INVALID_PARAMETER, f"limit must be from 1 to {TASK_LIST_MAX_LIMIT}")
+        statuses = set()
+        for name, value in params.items():
+            if re.fullmatch(r"status\.\d+", name):
+                status = parse_bounded_integer(value, DECIMAL_RE)
+                if status is None:
+                    raise ApiError(INVALID_PARAMETER, f"{name} must be a decimal integer")
+                statuses.add(status)
+        tasks = [task for task in self.tasks if not statuses or int(task.get("status", -1)) in statuses]
+        page = tasks[numbers["offset"]:numbers["offset"] + numbers["limit"]]
+        return json_reply({"code": 0, "message": "", "codeDesc": "Success",
+                           "data": {"totalCount": len(tasks), "jobList": page}})
+
     @staticmethod
     def _check_action_params(params: Mapping[str, str]) -> str:
         """Check the action and its parameters and return the jobId in canonical form."""
         if params["Action"] != CHECK_INFO_ACTION:
-            raise ApiError(INVALID_PARAMETER, f"unsupported Action {params['Action']!r}, expected {CHECK_INFO_ACTION}")
+            raise ApiError(
+                INVALID_PARAMETER,
+                f"unsupported Action {params['Action']!r}, expected {CHECK_INFO_ACTION} or {TASK_LIST_ACTION}")
         values = {}
         for name in ("jobId", "srcType"):
             if name not in params:
@@ -1122,8 +1169,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         credentials = credentials_from_env()
         jobs = load_scenario(args.scenario)
+        tasks = load_tasks(args.scenario)
         try:
-            server = FakeApiServer((bind_address, args.port), address_family, FakeApi(credentials, jobs))
+            server = FakeApiServer((bind_address, args.port), address_family, FakeApi(credentials, jobs, tasks))
         except OSError as error:
             raise StartupError(f"failed to listen on {args.host} port {args.port}: {error.strerror}") from None
         port = server.server_address[1]

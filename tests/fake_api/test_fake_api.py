@@ -35,6 +35,7 @@ import fake_api  # noqa: E402  (the module sits beside this file, not on sys.pat
 FAKE_API_SCRIPT = FAKE_API_DIR / "fake_api.py"
 REPLIES_DIR = FAKE_API_DIR / "replies"
 E2E_SCENARIO = FAKE_API_DIR / "scenarios" / "e2e.json"
+DISCOVERY_SCENARIO = FAKE_API_DIR / "scenarios" / "discovery.json"
 DEMO_SCENARIO = FAKE_API_DIR / "scenarios" / "demo.json"
 SLOW_SCENARIO = FAKE_API_DIR / "scenarios" / "slow.json"
 FAULTS_SCENARIO = FAKE_API_DIR / "scenarios" / "faults.json"
@@ -576,6 +577,38 @@ class ApiClientMixin:
         return json.loads(body)
 
 
+class TaskListTest(ApiClientMixin, unittest.TestCase):
+    """GetCdbDataSyncTaskList over the discovery scenario's 230 tasks."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = FakeServerProcess(credentials_environment(), DISCOVERY_SCENARIO)
+        cls.addClassCleanup(cls.server.close)
+
+    def list_tasks(self, **params: str) -> dict:
+        return self.call_json(self.build(extra_params={"Action": "GetCdbDataSyncTaskList", **params}))
+
+    def test_pages(self):
+        first = self.list_tasks(limit="100", offset="0")
+        self.assertEqual(first["data"]["totalCount"], 230)
+        self.assertEqual([int(task["jobId"]) for task in first["data"]["jobList"]],
+                         list(range(1001, 1101)))
+        last = self.list_tasks(limit="100", offset="200")
+        self.assertEqual(len(last["data"]["jobList"]), 30)
+        self.assertEqual(len(self.list_tasks()["data"]["jobList"]), 20)
+
+    def test_status_filter(self):
+        filtered = self.list_tasks(limit="100", **{"status.0": "2", "status.1": "3"})
+        self.assertEqual(filtered["data"]["totalCount"], 46)
+        self.assertTrue(all(task["status"] in (2, 3) for task in filtered["data"]["jobList"]))
+
+    def test_limit_over_100_rejected(self):
+        self.assert_api_error(self.list_tasks(limit="101"), fake_api.INVALID_PARAMETER)
+
+    def test_bad_offset_rejected(self):
+        self.assert_api_error(self.list_tasks(offset="-1"), fake_api.INVALID_PARAMETER)
+
+
 class ServerTest(ApiClientMixin, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -697,7 +730,7 @@ class ServerTest(ApiClientMixin, unittest.TestCase):
         self.assert_api_error(json.loads(body), fake_api.INVALID_PARAMETER)
 
     def test_other_action_rejected(self):
-        params = self.build(extra_params={"Action": "GetCdbDataSyncTaskList"})
+        params = self.build(extra_params={"Action": "DescribeDBInstances"})
         self.assert_api_error(self.call_json(params), fake_api.INVALID_PARAMETER)
 
     def test_src_type_3_rejected(self):

@@ -79,6 +79,34 @@ TEST(ConfigTest, RateLimitSettings) {
   EXPECT_EQ(off.api.rate_limit, 0);
 }
 
+TEST(ConfigTest, DiscoverySection) {
+  const Config config = ParseOk(
+      "api: {region: r}\n"
+      "discovery:\n"
+      "  interval: 2m\n"
+      "  statuses: [2, 3]\n"
+      "  name_pattern: '^prod-'\n"
+      "  default_src_type: 10\n"
+      "  include_in_metrics: false\n");
+  EXPECT_TRUE(config.discovery.enabled);
+  EXPECT_EQ(config.discovery.interval, std::chrono::minutes(2));
+  EXPECT_EQ(config.discovery.statuses, (std::vector<int>{2, 3}));
+  EXPECT_EQ(config.discovery.name_pattern, "^prod-");
+  EXPECT_EQ(config.discovery.default_src_type, SrcType::kDisasterRecovery);
+  EXPECT_FALSE(config.discovery.include_in_metrics);
+  EXPECT_TRUE(config.jobs.empty());
+
+  const Config empty_section =
+      ParseOk("api: {region: r}\ndiscovery:\njobs: []\n");
+  EXPECT_TRUE(empty_section.discovery.enabled);
+  EXPECT_EQ(empty_section.discovery.interval, std::chrono::minutes(5));
+  EXPECT_TRUE(empty_section.discovery.include_in_metrics);
+
+  const Config without =
+      ParseOk("api: {region: r}\njobs: [{job_id: 1, src_type: 1}]\n");
+  EXPECT_FALSE(without.discovery.enabled);
+}
+
 TEST(ConfigTest, Defaults) {
   const Config config =
       ParseOk("api: {region: ap-shanghai}\njobs: [{job_id: 1, src_type: 1}]\n");
@@ -175,6 +203,24 @@ TEST(ConfigTest, ErrorsNameKeyAndValue) {
        {"api.rate_limit"}},
       {"api: {region: [a]}\njobs: [{job_id: 1, src_type: 1}]\n",
        {"api.region", "single value"}},
+      {"api: {region: r}\n", {"jobs", "missing", "discovery section"}},
+      {"api: {region: r}\njobs: []\n", {"jobs", "is empty"}},
+      {"api: {region: r}\ndiscovery: {interval: 5s}\n",
+       {"discovery.interval", "at least 10s"}},
+      {"api: {region: r}\ndiscovery: {interval: 25h}\n",
+       {"discovery.interval", "at most 24h"}},
+      {"api: {region: r}\ndiscovery: {statuses: [10]}\n",
+       {"discovery.statuses[0]", "invalid status 10"}},
+      {"api: {region: r}\ndiscovery: {statuses: 2}\n",
+       {"discovery.statuses", "must be a list"}},
+      {"api: {region: r}\ndiscovery: {name_pattern: '(unclosed'}\n",
+       {"discovery.name_pattern", "invalid regular expression"}},
+      {"api: {region: r}\ndiscovery: {default_src_type: 3}\n",
+       {"discovery.default_src_type", "invalid value 3"}},
+      {"api: {region: r}\ndiscovery: {include_in_metrics: yes}\n",
+       {"discovery.include_in_metrics", "true or false"}},
+      {"api: {region: r}\ndiscovery: {intervall: 5m}\n",
+       {"discovery.intervall"}},
       {"api: {region: r}\napi: {region: s}\njobs: [{job_id: 1, src_type: 1}]\n",
        {"api", "duplicate key"}},
       {"api: {region: r}\njobs: {job_id: 1}\n", {"jobs", "list"}},

@@ -1,0 +1,102 @@
+#include "exporter/api/task_lister.h"
+
+#include <algorithm>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "exporter/api/api_request.h"
+#include "exporter/parse/task_list_parser.h"
+
+namespace cdb_sync {
+namespace {
+
+constexpr std::chrono::seconds kMaxRateLimitWait{5};
+
+}  // namespace
+
+TaskLister::TaskLister(ApiConfig api, Credentials credentials,
+                       HttpTransport& transport,
+                       std::shared_ptr<RateLimiter> rate_limiter, Clock clock,
+                       NonceSource nonce_source)
+    : api_(std::move(api)),
+      credentials_(std::move(credentials)),
+      transport_(transport),
+      rate_limiter_(std::move(rate_limiter)),
+      clock_(std::move(clock)),
+      nonce_source_(std::move(nonce_source)) {}
+
+HttpRequest TaskLister::BuildRequest(int64_t offset,
+                                     std::span<const int> statuses) const {
+  ApiParams params = {{"limit", std::to_string(kTaskListPageSize)},
+                      {"offset", std::to_string(offset)}};
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    params.emplace_back("status." + std::to_string(i),
+                        std::to_string(statuses[i]));
+  }
+  return BuildApiRequest(api_, credentials_, kTaskListAction, std::move(params),
+                         clock_(), nonce_source_());
+}
+
+Expected<std::vector<SyncTask>> TaskLister::ListTasks(
+    std::span<const int> statuses,
+    std::chrono::steady_clock::time_point deadline) const {
+  std::vector<SyncTask> tasks;
+  for (int page = 0; page < kMaxTaskListPages; ++page) {
+    const std::string where = "page " + std::to_string(page + 1) + " (offset " +
+                              std::to_string(tasks.size()) + ")";
+    auto now = std::chrono::steady_clock::now();
+    if (rate_limiter_) {
+      // Waits at most a few seconds for a start, so that a stop request is
+      // not held up behind a long queue of scrapes.
+      const auto start = rate_limiter_->Reserve(
+          now, std::min(deadline, now + kMaxRateLimitWait));
+      if (!start) {
+        return Error{where + ": api.rate_limit allows no further call within " +
+                     std::to_string(kMaxRateLimitWait.count()) + " s"};
+      }
+      std::this_thread::sleep_until(*start);
+      now = std::chrono::steady_clock::now();
+    }
+    if (now >= deadline) return Error{where + ": timed out"};
+
+    HttpRequest request =
+        BuildRequest(static_cast<int64_t>(tasks.size()), statuses);
+    request.deadline = deadline;
+    request.timeout = std::min(
+        request.timeout,
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+    request.connect_timeout =
+        std::min(request.connect_timeout, request.timeout);
+    const HttpResponse response = transport_.Send(std::move(request)).get();
+
+    if (response.error != TransportError::kNone) {
+      return Error{where + ": " + response.error_message};
+    }
+    if (response.status != 200) {
+      return Error{where + ": HTTP status " + std::to_string(response.status) +
+                   "; expected 200"};
+    }
+    Expected<TaskListReply> reply = ParseTaskListReply(response.body);
+    if (!reply.ok()) return Error{where + ": " + reply.error()};
+    if (reply.value().code != 0) {
+      return Error{where + ": API error code " +
+                   std::to_string(reply.value().code) + " (" +
+                   reply.value().code_desc + "): " + reply.value().message};
+    }
+
+    std::vector<SyncTask>& page_tasks = reply.value().tasks;
+    const bool last_page =
+        page_tasks.empty() ||
+        (reply.value().total_count &&
+         static_cast<int64_t>(tasks.size() + page_tasks.size()) >=
+             *reply.value().total_count);
+    std::move(page_tasks.begin(), page_tasks.end(), std::back_inserter(tasks));
+    if (last_page) return tasks;
+  }
+  return Error{"more than " + std::to_string(kMaxTaskListPages) +
+               " pages of tasks; narrow discovery.statuses"};
+}
+
+}  // namespace cdb_sync

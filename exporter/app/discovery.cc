@@ -1,0 +1,122 @@
+#include "exporter/app/discovery.h"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <utility>
+
+#include "exporter/app/runtime.h"
+#include "exporter/metrics/self_metrics.h"
+#include "exporter/util/log.h"
+
+namespace cdb_sync {
+namespace {
+
+// Wait before a failed listing is tried again, unless the interval is
+// shorter.
+constexpr std::chrono::minutes kRetryAfterFailure{1};
+
+}  // namespace
+
+DiscoveredTasks FilterTasks(std::vector<SyncTask> tasks,
+                            const DiscoveryConfig& config) {
+  std::optional<std::regex> pattern;
+  if (!config.name_pattern.empty()) {
+    // The configuration loader has compiled the pattern once already.
+    pattern.emplace(config.name_pattern, std::regex::ECMAScript);
+  }
+  DiscoveredTasks discovered;
+  std::set<std::pair<int64_t, int>> seen;
+  for (SyncTask& task : tasks) {
+    if (!config.statuses.empty() &&
+        (!task.status ||
+         std::find(config.statuses.begin(), config.statuses.end(),
+                   *task.status) == config.statuses.end())) {
+      continue;
+    }
+    if (pattern && !std::regex_search(task.name, *pattern)) continue;
+
+    const SrcType src_type = task.type && IsValidSrcType(*task.type)
+                                 ? static_cast<SrcType>(*task.type)
+                                 : config.default_src_type;
+    if (!seen.emplace(task.job_id, static_cast<int>(src_type)).second) {
+      continue;
+    }
+    discovered.jobs.push_back({task.job_id, src_type});
+    discovered.tasks.push_back(std::move(task));
+  }
+  return discovered;
+}
+
+Discovery::Discovery(RuntimeHolder& runtimes, SelfMetrics& self_metrics)
+    : runtimes_(runtimes), self_metrics_(self_metrics) {}
+
+Discovery::~Discovery() { Stop(); }
+
+void Discovery::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Discovery::Stop() {
+  {
+    MutexLock lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Discovery::Run() {
+  using SteadyClock = std::chrono::steady_clock;
+  // The runtime the last listing used; a reload replaces it, and then the
+  // next listing starts at once with the new settings.
+  std::shared_ptr<const Runtime> listed_with;
+  SteadyClock::time_point next_listing = SteadyClock::now();
+
+  while (true) {
+    {
+      MutexLock lock(mutex_);
+      if (stopping_) return;
+      // Wakes once a second to notice a reload.
+      mutex_.WaitUntil(wake_, SteadyClock::now() + std::chrono::seconds(1));
+      if (stopping_) return;
+    }
+
+    std::shared_ptr<const Runtime> runtime = runtimes_.Current();
+    if (!runtime) continue;
+    const DiscoveryConfig& config = runtime->config.discovery;
+    if (!config.enabled) {
+      if (runtimes_.Discovered()) runtimes_.SetDiscovered(nullptr);
+      listed_with = runtime;
+      continue;
+    }
+    if (runtime == listed_with && SteadyClock::now() < next_listing) continue;
+
+    listed_with = runtime;
+    const auto deadline = SteadyClock::now() + std::chrono::minutes(1) +
+                          runtime->config.api.timeout;
+    Expected<std::vector<SyncTask>> listed =
+        runtime->lister->ListTasks(config.statuses, deadline);
+    if (!listed.ok()) {
+      self_metrics_.RecordDiscovery(false, std::nullopt);
+      log::Error(
+          "listing the sync tasks failed; the previous list stays in use",
+          {{"error", listed.error()}});
+      next_listing =
+          SteadyClock::now() + std::min<std::chrono::milliseconds>(
+                                   config.interval, kRetryAfterFailure);
+      continue;
+    }
+
+    auto discovered = std::make_shared<DiscoveredTasks>(
+        FilterTasks(std::move(listed).value(), config));
+    discovered->listed_at = std::chrono::system_clock::now();
+    const std::size_t count = discovered->jobs.size();
+    runtimes_.SetDiscovered(std::move(discovered));
+    self_metrics_.RecordDiscovery(true, count);
+    log::Info("listed the sync tasks", {{"tasks", std::to_string(count)}});
+    next_listing = SteadyClock::now() + config.interval;
+  }
+}
+
+}  // namespace cdb_sync

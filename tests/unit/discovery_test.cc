@@ -1,0 +1,67 @@
+#include "exporter/app/discovery.h"
+
+#include <gtest/gtest.h>
+
+namespace cdb_sync {
+namespace {
+
+SyncTask Task(int64_t job_id, std::string name, std::optional<int64_t> type,
+              std::optional<int64_t> status) {
+  SyncTask task;
+  task.job_id = job_id;
+  task.name = std::move(name);
+  task.type = type;
+  task.status = status;
+  return task;
+}
+
+TEST(FilterTasksTest, KeepsEverythingByDefault) {
+  DiscoveryConfig config;
+  const DiscoveredTasks found = FilterTasks(
+      {Task(1, "a", 2, 4), Task(2, "", std::nullopt, std::nullopt)}, config);
+  ASSERT_EQ(found.jobs.size(), 2u);
+  EXPECT_EQ(found.jobs[0], (Job{1, SrcType::kPublicNetwork}));
+  EXPECT_EQ(found.jobs[1], (Job{2, SrcType::kPublicNetwork}));
+  EXPECT_EQ(found.tasks[1].job_id, 2);
+}
+
+TEST(FilterTasksTest, SrcTypeFromTypeOrDefault) {
+  DiscoveryConfig config;
+  config.default_src_type = SrcType::kSelfBuilt;
+  const DiscoveredTasks found =
+      FilterTasks({Task(1, "", 10, 1), Task(2, "", 1, 1), Task(3, "", 7, 1),
+                   Task(4, "", std::nullopt, 1)},
+                  config);
+  ASSERT_EQ(found.jobs.size(), 4u);
+  EXPECT_EQ(found.jobs[0].src_type, SrcType::kDisasterRecovery);
+  EXPECT_EQ(found.jobs[1].src_type, SrcType::kSelfBuilt);
+  EXPECT_EQ(found.jobs[2].src_type, SrcType::kSelfBuilt);
+  EXPECT_EQ(found.jobs[3].src_type, SrcType::kSelfBuilt);
+}
+
+TEST(FilterTasksTest, StatusAndNameFilters) {
+  DiscoveryConfig config;
+  config.statuses = {2, 3};
+  config.name_pattern = "prod";
+  const DiscoveredTasks found =
+      FilterTasks({Task(1, "sync-prod-1", 2, 2), Task(2, "sync-test-2", 2, 2),
+                   Task(3, "sync-prod-3", 2, 4), Task(4, "x-prod", 2, 3),
+                   Task(5, "sync-prod-5", 2, std::nullopt)},
+                  config);
+  ASSERT_EQ(found.jobs.size(), 2u);
+  EXPECT_EQ(found.jobs[0].job_id, 1);
+  EXPECT_EQ(found.jobs[1].job_id, 4);
+}
+
+TEST(FilterTasksTest, DuplicateJobsKeptOnce) {
+  DiscoveryConfig config;
+  const DiscoveredTasks found = FilterTasks(
+      {Task(1, "first", 2, 1), Task(1, "second", 2, 1), Task(1, "dr", 10, 1)},
+      config);
+  ASSERT_EQ(found.jobs.size(), 2u);
+  EXPECT_EQ(found.tasks[0].name, "first");
+  EXPECT_EQ(found.jobs[1].src_type, SrcType::kDisasterRecovery);
+}
+
+}  // namespace
+}  // namespace cdb_sync
