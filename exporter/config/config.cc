@@ -228,8 +228,8 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
       node, "api.",
       {"endpoint", "region", "signature_method", "http_method", "timeout",
        "connect_timeout", "max_concurrency", "rate_limit", "rate_limit_burst",
-       "retries", "retry_backoff", "max_response_size", "secret_id_file",
-       "secret_key_file", "token_file"});
+       "retries", "retry_backoff", "cache_ttl", "max_response_size",
+       "secret_id_file", "secret_key_file", "token_file"});
 
   YAML::Node endpoint_node = node["endpoint"];
   if (endpoint_node) {
@@ -309,6 +309,15 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
   }
   if (YAML::Node backoff = node["retry_backoff"]) {
     api.retry_backoff = reader.Duration(backoff, "api.retry_backoff");
+  }
+  if (YAML::Node ttl = node["cache_ttl"]) {
+    // "0" turns the cache off; any other value is a duration of up to 1h.
+    if (ttl.IsScalar() && (ttl.Scalar() == "0" || ttl.Scalar() == "0s")) {
+      api.cache_ttl = std::chrono::milliseconds(0);
+    } else {
+      api.cache_ttl =
+          reader.Duration(ttl, "api.cache_ttl", std::chrono::hours(1), "1h");
+    }
   }
   if (YAML::Node size = node["max_response_size"]) {
     const std::string text = reader.Scalar(size, "api.max_response_size");

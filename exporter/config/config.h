@@ -51,6 +51,10 @@ struct ApiConfig {
   // The wait before the first retry; it doubles for each further one and is
   // scaled by a random factor from 0.5 to 1.5.
   std::chrono::milliseconds retry_backoff{100};
+  // How long a successful result is served again instead of calling the
+  // API, so that several Prometheus replicas share one call per job; 0
+  // turns the cache off. Failed results are never served from the cache.
+  std::chrono::milliseconds cache_ttl{0};
   // The largest reply body accepted, in bytes.
   std::size_t max_response_size = 4 << 20;
   // Files to read the credentials from instead of the environment; empty

@@ -61,14 +61,44 @@ CheckCollector::CheckCollector(std::vector<Job> jobs,
 std::vector<JobResult> CheckCollector::FetchAndRecord(std::span<const Job> jobs,
                                                       bool record,
                                                       Deadline deadline) const {
-  std::vector<FetchResult> fetched = client_.FetchAll(jobs, deadline);
-  std::vector<JobResult> results;
-  results.reserve(jobs.size());
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    results.push_back({jobs[i], std::move(fetched[i])});
+  std::vector<JobResult> results(jobs.size());
+  // Indices into `jobs` of the jobs that need an API call.
+  std::vector<std::size_t> missing;
+  const std::chrono::milliseconds ttl = client_.api().cache_ttl;
+  if (record && ttl.count() > 0) {
+    const auto now = std::chrono::system_clock::now();
+    const std::vector<JobStatus> statuses = status_store_->Lookup(jobs);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const JobStatus& status = statuses[i];
+      const auto age = now - status.fetched_at;
+      // Only a success is served again; a failure is always retried.
+      if (status.last_result &&
+          status.last_result->outcome == FetchOutcome::kSuccess &&
+          age >= std::chrono::milliseconds(0) && age < ttl) {
+        results[i] = {jobs[i], *status.last_result};
+      } else {
+        missing.push_back(i);
+      }
+    }
+  } else {
+    for (std::size_t i = 0; i < jobs.size(); ++i) missing.push_back(i);
   }
-  LogChanges(results);
-  if (record) status_store_->Record(results, std::chrono::system_clock::now());
+  if (missing.empty()) return results;
+
+  std::vector<Job> to_fetch;
+  to_fetch.reserve(missing.size());
+  for (std::size_t i : missing) to_fetch.push_back(jobs[i]);
+  std::vector<FetchResult> fetched = client_.FetchAll(to_fetch, deadline);
+  std::vector<JobResult> fresh;
+  fresh.reserve(missing.size());
+  for (std::size_t k = 0; k < missing.size(); ++k) {
+    fresh.push_back({to_fetch[k], std::move(fetched[k])});
+  }
+  LogChanges(fresh);
+  if (record) status_store_->Record(fresh, std::chrono::system_clock::now());
+  for (std::size_t k = 0; k < missing.size(); ++k) {
+    results[missing[k]] = std::move(fresh[k]);
+  }
   return results;
 }
 
@@ -118,7 +148,27 @@ std::vector<prometheus::MetricFamily> CheckCollector::CollectJob(
 std::vector<prometheus::MetricFamily> CheckCollector::CollectJobs(
     std::span<const Job> jobs, bool record, Deadline deadline) const {
   try {
-    return BuildCheckFamilies(FetchAndRecord(jobs, record, deadline));
+    std::vector<JobResult> results = FetchAndRecord(jobs, record, deadline);
+    std::vector<prometheus::MetricFamily> families =
+        BuildCheckFamilies(results);
+    // The store has each recorded job's last success; a job probed without
+    // being recorded has only this scrape's result.
+    std::vector<JobStatus> statuses;
+    if (record) {
+      statuses = status_store_->Lookup(jobs);
+    } else {
+      for (const JobResult& entry : results) {
+        JobStatus status{.job = entry.job};
+        if (entry.result.outcome == FetchOutcome::kSuccess) {
+          status.last_success_at = std::chrono::system_clock::now();
+        }
+        statuses.push_back(std::move(status));
+      }
+    }
+    if (auto last_success = BuildLastSuccessFamily(statuses)) {
+      families.push_back(std::move(*last_success));
+    }
+    return families;
   } catch (const std::exception& error) {
     // Only allocation failures reach this point; report every job as down
     // rather than let the exception end the scrape.

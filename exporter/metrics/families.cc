@@ -212,6 +212,24 @@ std::vector<MetricFamily> BuildTaskFamilies(std::span<const SyncTask> tasks,
   return families;
 }
 
+std::optional<MetricFamily> BuildLastSuccessFamily(
+    std::span<const JobStatus> statuses) {
+  MetricFamily family = Gauge(
+      "cdb_sync_check_last_success_timestamp_seconds",
+      "Unix time of the job's last successful API call. With api.cache_ttl "
+      "set, the check series can be a cached result up to that old; the "
+      "time shows how fresh they are, also while calls fail.");
+  for (const JobStatus& status : statuses) {
+    if (!status.last_success_at) continue;
+    AddSample(family, status.job,
+              std::chrono::duration<double>(
+                  status.last_success_at->time_since_epoch())
+                  .count());
+  }
+  if (family.metric.empty()) return std::nullopt;
+  return family;
+}
+
 MetricFamily BuildInfoFamily(std::string_view version,
                              std::string_view revision) {
   MetricFamily family =

@@ -4,12 +4,14 @@
 
 #include <prometheus/metric_family.h>
 
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "exporter/model/check_info.h"
 #include "exporter/model/job.h"
+#include "exporter/model/job_status.h"
 #include "exporter/model/sync_task.h"
 
 namespace cdb_sync {
@@ -41,6 +43,11 @@ std::vector<prometheus::MetricFamily> BuildCheckFamilies(
 // documented values; a value outside them sets every state to 0.
 std::vector<prometheus::MetricFamily> BuildTaskFamilies(
     std::span<const SyncTask> tasks, std::span<const Job> jobs);
+
+// Builds cdb_sync_check_last_success_timestamp_seconds for the jobs of
+// `statuses` that have had a successful call; nullopt when none has.
+std::optional<prometheus::MetricFamily> BuildLastSuccessFamily(
+    std::span<const JobStatus> statuses);
 
 // Builds cdb_sync_exporter_build_info{version, revision} 1.
 prometheus::MetricFamily BuildInfoFamily(std::string_view version,

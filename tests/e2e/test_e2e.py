@@ -291,6 +291,33 @@ class ExporterVariantsTest(unittest.TestCase):
         _, body = harness.http_get(f"http://127.0.0.1:{self.api_port}/__fake/requests")
         self.assertEqual(len(json.loads(body)), 3)
 
+    def test_cache_serves_only_successes(self):
+        # Job 206 succeeds and is served from the cache on the second scrape;
+        # job 218's reply is an API error (task not found), which is fetched
+        # again every time.
+        config = harness.write_config(self.workdir, self.api_port, [(206, 2), (218, 2)],
+                                      cache_ttl="1m", retries=0)
+        exporter, port = harness.start_exporter(self.workdir, config)
+        self.addCleanup(exporter.stop)
+        first = self.scrape(port)
+        second = self.scrape(port)
+
+        _, body = harness.http_get(f"http://127.0.0.1:{self.api_port}/__fake/requests")
+        calls = [request["params"]["jobId"] for request in json.loads(body)]
+        self.assertEqual(calls.count("206"), 1)
+        self.assertEqual(calls.count("218"), 2)
+        for samples in (first, second):
+            self.assertEqual(value_of(samples, "cdb_sync_check_current_step", job_id="206"), 12)
+            self.assertEqual(value_of(samples, "cdb_sync_check_up", job_id="218"), 0)
+        last_success = value_of(second, "cdb_sync_check_last_success_timestamp_seconds",
+                                job_id="206")
+        self.assertAlmostEqual(last_success, time.time(), delta=30)
+        # The cached series carry the first call's time, not the second scrape's.
+        self.assertEqual(last_success, value_of(
+            first, "cdb_sync_check_last_success_timestamp_seconds", job_id="206"))
+        self.assertEqual(select(second, "cdb_sync_check_last_success_timestamp_seconds",
+                                job_id="218"), [])
+
     def test_wrong_key_reports_auth_failure(self):
         config = harness.write_config(self.workdir, self.api_port, [(206, 2)])
         wrong_key = "WrongKeyThatMustNotBeLogged000000"

@@ -79,6 +79,20 @@ TEST(ConfigTest, RateLimitSettings) {
   EXPECT_EQ(off.api.rate_limit, 0);
 }
 
+TEST(ConfigTest, CacheTtl) {
+  EXPECT_EQ(ParseOk("api: {region: r, cache_ttl: 30s}\n"
+                    "jobs: [{job_id: 1, src_type: 1}]\n")
+                .api.cache_ttl,
+            std::chrono::seconds(30));
+  EXPECT_EQ(ParseOk("api: {region: r, cache_ttl: 0}\n"
+                    "jobs: [{job_id: 1, src_type: 1}]\n")
+                .api.cache_ttl,
+            std::chrono::milliseconds(0));
+  EXPECT_EQ(ParseOk("api: {region: r}\njobs: [{job_id: 1, src_type: 1}]\n")
+                .api.cache_ttl,
+            std::chrono::milliseconds(0));
+}
+
 TEST(ConfigTest, DiscoverySection) {
   const Config config = ParseOk(
       "api: {region: r}\n"
@@ -204,6 +218,10 @@ TEST(ConfigTest, ErrorsNameKeyAndValue) {
       {"api: {region: [a]}\njobs: [{job_id: 1, src_type: 1}]\n",
        {"api.region", "single value"}},
       {"api: {region: r}\n", {"jobs", "missing", "discovery section"}},
+      {"api: {region: r, cache_ttl: 2h}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.cache_ttl", "at most 1h"}},
+      {"api: {region: r, cache_ttl: -1s}\njobs: [{job_id: 1, src_type: 1}]\n",
+       {"api.cache_ttl", "invalid duration"}},
       {"api: {region: r}\njobs: []\n", {"jobs", "is empty"}},
       {"api: {region: r}\ndiscovery: {interval: 5s}\n",
        {"discovery.interval", "at least 10s"}},
