@@ -92,7 +92,7 @@ std::shared_ptr<const Runtime> RuntimeHolder::Current() const {
 }
 
 void RuntimeHolder::SetDiscovered(
-    std::shared_ptr<const DiscoveredTasks> discovered) {
+    const std::shared_ptr<const DiscoveredTasks>& discovered) {
   std::shared_ptr<const Runtime> runtime;
   {
     MutexLock lock(mutex_);

@@ -48,7 +48,7 @@ class RuntimeHolder {
   std::shared_ptr<const Runtime> Current() const EXCLUDES(mutex_);
 
   // Replaces the discovered tasks; null clears them.
-  void SetDiscovered(std::shared_ptr<const DiscoveredTasks> discovered)
+  void SetDiscovered(const std::shared_ptr<const DiscoveredTasks>& discovered)
       EXCLUDES(mutex_);
   // The tasks of the last successful listing; null without one, or when a
   // reload turned discovery off.

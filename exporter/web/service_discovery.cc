@@ -64,7 +64,11 @@ std::string RenderServiceDiscovery(
     json += "\"__metrics_path__\": \"/probe\", ";
     json += "\"__param_job_id\": \"" + job_id + "\", ";
     json += "\"__param_src_type\": \"" + src_type + "\", ";
-    json += "\"instance\": \"" + job_id + "/" + src_type + "\", ";
+    json += "\"instance\": \"";
+    json += job_id;
+    json += '/';
+    json += src_type;
+    json += "\", ";
     json +=
         "\"__meta_cdb_sync_task_name\": \"" + EscapeJson(target.name) + "\", ";
     json += "\"__meta_cdb_sync_task_status\": \"" +

@@ -96,8 +96,8 @@ std::string FormatAge(std::chrono::system_clock::time_point then,
       std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
   if (seconds < 0) return "just now";
   if (seconds < 120) return std::to_string(seconds) + " s ago";
-  if (seconds < 2 * 3600) return std::to_string(seconds / 60) + " min ago";
-  if (seconds < 2 * 86400) return std::to_string(seconds / 3600) + " h ago";
+  if (seconds < 2LL * 3600) return std::to_string(seconds / 60) + " min ago";
+  if (seconds < 2LL * 86400) return std::to_string(seconds / 3600) + " h ago";
   return std::to_string(seconds / 86400) + " d ago";
 }
 
@@ -266,9 +266,15 @@ std::string RenderStatusPage(const StatusPageData& data) {
   for (std::size_t i = 0; i < counts.size(); ++i) {
     if (counts[i] == 0) continue;
     const std::string name(CheckStateName(kShownStates[i]));
-    page += "<span class=\"count " + name + "\" data-state=\"" + name + "\">" +
-            std::to_string(counts[i]) + " " + StateText(kShownStates[i]) +
-            "</span>";
+    page += "<span class=\"count ";
+    page += name;
+    page += "\" data-state=\"";
+    page += name;
+    page += "\">";
+    page += std::to_string(counts[i]);
+    page += ' ';
+    page += StateText(kShownStates[i]);
+    page += "</span>";
   }
   page += "</section>\n";
 

@@ -81,6 +81,7 @@ TEST(RateLimiterTest, TurningLimitOnFillsBucket) {
 TEST(RateLimiterTest, ConcurrentReservationsRespectRate) {
   RateLimiter limiter(100, 1);
   std::vector<std::thread> threads;
+  threads.reserve(8);
   std::vector<std::vector<Clock::time_point>> starts(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&limiter, &starts, t] {
