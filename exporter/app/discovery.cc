@@ -1,7 +1,9 @@
 #include "exporter/app/discovery.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
-#include <regex>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -20,10 +22,10 @@ constexpr std::chrono::minutes kRetryAfterFailure{1};
 
 DiscoveredTasks FilterTasks(std::vector<SyncTask> tasks,
                             const DiscoveryConfig& config) {
-  std::optional<std::regex> pattern;
+  std::unique_ptr<RE2> pattern;
   if (!config.name_pattern.empty()) {
-    // The configuration loader has compiled the pattern once already.
-    pattern.emplace(config.name_pattern, std::regex::ECMAScript);
+    // The configuration loader has checked that the pattern compiles.
+    pattern = std::make_unique<RE2>(config.name_pattern, RE2::Quiet);
   }
   DiscoveredTasks discovered;
   std::set<std::pair<int64_t, int>> seen;
@@ -34,7 +36,7 @@ DiscoveredTasks FilterTasks(std::vector<SyncTask> tasks,
                    *task.status) == config.statuses.end())) {
       continue;
     }
-    if (pattern && !std::regex_search(task.name, *pattern)) continue;
+    if (pattern && !RE2::PartialMatch(task.name, *pattern)) continue;
 
     const SrcType src_type = task.type && IsValidSrcType(*task.type)
                                  ? static_cast<SrcType>(*task.type)

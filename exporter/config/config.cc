@@ -1,6 +1,7 @@
 #include "exporter/config/config.h"
 
 #include <curl/curl.h>
+#include <re2/re2.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -10,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -435,12 +435,11 @@ DiscoveryConfig ParseDiscovery(const ConfigReader& reader,
   }
   if (YAML::Node pattern = node["name_pattern"]) {
     discovery.name_pattern = reader.Scalar(pattern, "discovery.name_pattern");
-    try {
-      std::regex compiled(discovery.name_pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& error) {
+    const RE2 compiled(discovery.name_pattern, RE2::Quiet);
+    if (!compiled.ok()) {
       reader.Fail(pattern, "discovery.name_pattern",
                   "invalid regular expression \"" + discovery.name_pattern +
-                      "\": " + error.what());
+                      "\" (RE2 syntax): " + compiled.error());
     }
   }
   if (YAML::Node src_type = node["default_src_type"]) {

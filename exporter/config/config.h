@@ -73,8 +73,9 @@ struct DiscoveryConfig {
   std::chrono::milliseconds interval{std::chrono::minutes(5)};
   // Task status codes (0-9) to keep; empty keeps every status.
   std::vector<int> statuses;
-  // ECMAScript regular expression that a task's name must contain a match
-  // of; empty keeps every name.
+  // Regular expression (RE2 syntax) that a task's name must contain a match
+  // of; empty keeps every name. RE2 matches in linear time, so neither a
+  // pattern nor a long name from the API can stall the listing.
   std::string name_pattern;
   // srcType of tasks whose `type` is not 1, 2 or 10.
   SrcType default_src_type = SrcType::kPublicNetwork;

@@ -53,6 +53,21 @@ TEST(FilterTasksTest, StatusAndNameFilters) {
   EXPECT_EQ(found.jobs[1].job_id, 4);
 }
 
+TEST(FilterTasksTest, LongNamesAndNestedRepetition) {
+  // A backtracking matcher would recurse once per character of the first
+  // name, or take exponential time on the second; RE2 does neither.
+  DiscoveryConfig config;
+  config.name_pattern = "(a+)+$|ab.*z";
+  std::string long_name;
+  for (int i = 0; i < 100000; ++i) long_name += "ab";
+  const DiscoveredTasks found = FilterTasks(
+      {Task(1, long_name, 2, 1), Task(2, std::string(100, 'a') + "!", 2, 1),
+       Task(3, "xaaaa", 2, 1)},
+      config);
+  ASSERT_EQ(found.jobs.size(), 1u);
+  EXPECT_EQ(found.jobs[0].job_id, 3);
+}
+
 TEST(FilterTasksTest, DuplicateJobsKeptOnce) {
   DiscoveryConfig config;
   const DiscoveredTasks found = FilterTasks(
