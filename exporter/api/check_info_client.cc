@@ -206,6 +206,17 @@ void CheckInfoClient::FetchWithRetries(
       if (!attempt.send_at || *attempt.send_at > now) continue;
       attempt.send_at.reset();
       const std::size_t i = attempt.index;
+      const auto remaining =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+      if (remaining < kMinAttemptTime) {
+        if (attempt.number == 0) {
+          results[i] = TimeoutResult(
+              "the scrape deadline left no time for the API call");
+        }
+        continue;  // no future: finished below with its last result
+      }
+      // A short budget is a timeout even with the rate limit on, so the
+      // limit is asked only when an attempt could still run.
       if (rate_limiter_ && !attempt.start_reserved) {
         const std::optional<SteadyClock::time_point> start =
             rate_limiter_->Reserve(now, deadline - kMinAttemptTime);
@@ -222,15 +233,6 @@ void CheckInfoClient::FetchWithRetries(
         }
       }
       attempt.start_reserved = false;
-      const auto remaining =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-      if (remaining < kMinAttemptTime) {
-        if (attempt.number == 0) {
-          results[i] = TimeoutResult(
-              "the scrape deadline left no time for the API call");
-        }
-        continue;  // no future: finished below with its last result
-      }
       try {
         HttpRequest request = BuildRequest(jobs[i]);
         request.timeout = std::min(request.timeout, remaining);

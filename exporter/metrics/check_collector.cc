@@ -85,6 +85,27 @@ std::vector<JobResult> CheckCollector::FetchAndRecord(std::span<const Job> jobs,
   }
   if (missing.empty()) return results;
 
+  if (record && missing.size() > 1) {
+    // Calls start in this order, so under api.rate_limit the jobs whose
+    // request was sent longest ago (or never) go first; otherwise the same
+    // jobs at the end of the list would be throttled on every scrape.
+    std::vector<Job> missing_jobs;
+    missing_jobs.reserve(missing.size());
+    for (std::size_t i : missing) missing_jobs.push_back(jobs[i]);
+    const std::vector<JobStatus> statuses = status_store_->Lookup(missing_jobs);
+    std::vector<std::size_t> order(missing.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(
+        order.begin(), order.end(), [&statuses](std::size_t a, std::size_t b) {
+          // nullopt (never sent) orders before any time.
+          return statuses[a].last_sent_at < statuses[b].last_sent_at;
+        });
+    std::vector<std::size_t> reordered;
+    reordered.reserve(missing.size());
+    for (std::size_t k : order) reordered.push_back(missing[k]);
+    missing = std::move(reordered);
+  }
+
   std::vector<Job> to_fetch;
   to_fetch.reserve(missing.size());
   for (std::size_t i : missing) to_fetch.push_back(jobs[i]);

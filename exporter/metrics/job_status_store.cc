@@ -15,6 +15,7 @@ void JobStatusStore::Record(std::span<const JobResult> results,
     if (entry.result.outcome == FetchOutcome::kSuccess) {
       status.last_success_at = now;
     }
+    if (entry.result.attempts > 0) status.last_sent_at = now;
   }
 }
 

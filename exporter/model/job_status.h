@@ -18,6 +18,10 @@ struct JobStatus {
   std::chrono::system_clock::time_point fetched_at = {};
   std::optional<std::chrono::system_clock::time_point> last_success_at =
       std::nullopt;
+  // When a request for the job was last sent; a result the rate limit held
+  // back or the deadline cut before sending leaves it unchanged.
+  std::optional<std::chrono::system_clock::time_point> last_sent_at =
+      std::nullopt;
 };
 
 // The state of a job's check, as the status page shows it.

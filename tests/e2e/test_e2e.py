@@ -291,6 +291,31 @@ class ExporterVariantsTest(unittest.TestCase):
         _, body = harness.http_get(f"http://127.0.0.1:{self.api_port}/__fake/requests")
         self.assertEqual(len(json.loads(body)), 3)
 
+        # Later scrapes call the jobs not called yet first, so within a few
+        # scrapes every job has had a call, not only the first in the list.
+        for _ in range(5):
+            time.sleep(1)  # two more starts
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        _, body = harness.http_get(f"http://127.0.0.1:{self.api_port}/__fake/requests")
+        called = {int(r["params"]["jobId"]) for r in json.loads(body)}
+        self.assertEqual(called, {job_id for job_id, _ in jobs})
+
+    def test_short_budget_is_timeout_not_throttled(self):
+        config = harness.write_config(self.workdir, self.api_port, [(206, 2)])
+        exporter, port = harness.start_exporter(self.workdir, config)
+        self.addCleanup(exporter.stop)
+        # 0.6 s less the 0.5 s offset leaves less than the 100 ms an attempt
+        # needs, which the rate limit is not to blame for.
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/metrics",
+            headers={"X-Prometheus-Scrape-Timeout-Seconds": "0.6"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            samples = harness.parse_exposition(response.read().decode("utf-8"))
+        outcome = select(samples, "cdb_sync_check_outcome", job_id="206")
+        self.assertEqual(outcome[0][0]["outcome"], "timeout")
+        self.assertEqual(value_of(samples, "cdb_sync_exporter_rate_limited_total"), 0)
+
     def test_cache_serves_only_successes(self):
         # Job 206 succeeds and is served from the cache on the second scrape;
         # job 218's reply is an API error (task not found), which is fetched
