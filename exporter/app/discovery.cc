@@ -89,6 +89,7 @@ void Discovery::Run() {
     const DiscoveryConfig& config = runtime->config.discovery;
     if (!config.enabled) {
       if (runtimes_.Discovered()) runtimes_.SetDiscovered(nullptr);
+      self_metrics_.ClearDiscovery();
       listed_with = runtime;
       continue;
     }

@@ -37,6 +37,10 @@ class SelfMetrics {
   // of tasks kept.
   void RecordDiscovery(bool successful, std::optional<std::size_t> tasks);
 
+  // Leaves the discovery gauges out of /metrics again, after a reload turned
+  // discovery off.
+  void ClearDiscovery() { discovery_enabled_ = false; }
+
   // Records the result of loading the configuration, at start-up or later.
   void RecordConfigLoad(bool successful);
 

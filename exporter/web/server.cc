@@ -208,11 +208,11 @@ void WebServer::HandleServiceDiscovery(const httplib::Request& request,
                                        httplib::Response& response) const {
   const ServiceDiscoveryState state = handlers_.service_discovery();
   if (!state.enabled) {
-    response.status = 404;
-    response.set_content(
-        "discovery is not configured; add a discovery section to the "
-        "configuration file to list tasks here\n",
-        "text/plain; charset=utf-8");
+    // An empty list, not an error: Prometheus keeps the last targets it got
+    // while /sd fails, so after a reload that turned discovery off an error
+    // would leave it probing the old tasks.
+    response.set_header("X-Cdb-Sync-Discovery", "not configured");
+    response.set_content("[]\n", "application/json");
     return;
   }
   if (!state.listed) {

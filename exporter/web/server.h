@@ -48,7 +48,7 @@ struct WebOptions {
 
 // What /sd lists.
 struct ServiceDiscoveryState {
-  // False without a discovery section: /sd answers 404.
+  // False without a discovery section: /sd returns an empty list.
   bool enabled = false;
   // False until the first listing succeeded: /sd answers 503, and
   // Prometheus keeps the targets it had.

@@ -136,15 +136,15 @@ class DiscoveryErrorsTest(unittest.TestCase):
         self.workdir = self._tempdir.__enter__()
         self.addCleanup(self._tempdir.__exit__, None, None, None)
 
-    def test_sd_without_discovery_is_404(self):
+    def test_sd_without_discovery_is_empty(self):
         fake, api_port = harness.start_fake_api(self.workdir, "discovery.json")
         self.addCleanup(fake.stop)
         config = harness.write_config(self.workdir, api_port, [(206, 2)])
         exporter, port = harness.start_exporter(self.workdir, config)
         self.addCleanup(exporter.stop)
         status, body = harness.http_get(f"http://127.0.0.1:{port}/sd")
-        self.assertEqual(status, 404)
-        self.assertIn("add a discovery section", body)
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body), [])
         _, text = harness.http_get(f"http://127.0.0.1:{port}/metrics")
         self.assertNotIn("cdb_sync_exporter_discovery_", text)
         self.assertNotIn("cdb_sync_task_", text)
@@ -178,8 +178,13 @@ class DiscoveryErrorsTest(unittest.TestCase):
         harness.write_config(self.workdir, api_port, [(206, 2)])
         status, _ = harness.http_get(f"http://127.0.0.1:{port}/-/reload", method="POST")
         self.assertEqual(status, 200)
-        harness.wait_until(lambda: harness.http_get(f"http://127.0.0.1:{port}/sd")[0] == 404,
-                           10, "/sd to answer 404 after the reload")
+        harness.wait_until(lambda: harness.http_get(f"http://127.0.0.1:{port}/sd")[1] == "[]\n",
+                           10, "/sd to list no targets after the reload")
+        # The discovery thread wakes once a second to notice the reload.
+        harness.wait_until(
+            lambda: "cdb_sync_exporter_discovery_" not in harness.http_get(
+                f"http://127.0.0.1:{port}/metrics")[1],
+            10, "the discovery gauges to leave /metrics")
         _, text = harness.http_get(f"http://127.0.0.1:{port}/metrics")
         self.assertNotIn("cdb_sync_task_", text)
 
