@@ -144,6 +144,12 @@ class ConfigReader {
 
   bool Bool(const YAML::Node& node, std::string_view key) const {
     const std::string text = Scalar(node, key);
+    if (node.Tag() == "!") {
+      Fail(node, key,
+           "invalid value \"" + text +
+               "\": must be true or false, not a quoted string; remove the "
+               "quotes");
+    }
     if (text == "true") return true;
     if (text == "false") return false;
     Fail(node, key, "invalid value \"" + text + "\": must be true or false");

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include "exporter/util/utf8.h"
+
 namespace cdb_sync {
 namespace {
 
@@ -29,8 +31,8 @@ th { background: #f6f8fa; }
 .running { background: #0969da; }
 .no_data, .not_fetched { background: #6e7781; }
 .unreachable { background: #8250df; }
-.steps { display: flex; gap: 2px; list-style: none; margin: 0 0 .3rem;
-         padding: 0; }
+.steps { display: flex; flex-wrap: wrap; gap: 2px; list-style: none;
+         margin: 0 0 .3rem; padding: 0; max-width: 28rem; }
 .steps li { width: 1.1rem; height: .9rem; border-radius: 2px; }
 .steps li.current { outline: 2px solid #1f2328; outline-offset: 1px; }
 .success { background: #2da44e; }
@@ -40,8 +42,21 @@ th { background: #f6f8fa; }
 details ol { margin: .3rem 0; padding-left: 1.4rem; }
 .step-failed { color: #cf222e; }
 .error { color: #cf222e; max-width: 32rem; overflow-wrap: anywhere; }
+/* Bidirectional control characters in API text stay inside their cell. */
+td, li, small { unicode-bidi: isolate; }
 small { color: #57606a; }
 )css";
+
+// API texts longer than this are cut on the page, as in label values, so a
+// huge message cannot make the page megabytes long.
+constexpr std::size_t kMaxPageTextBytes = 1024;
+
+// Returns API text cut to kMaxPageTextBytes at a character boundary, ending
+// in "...", and HTML-escaped.
+std::string PageText(std::string_view text) {
+  if (text.size() <= kMaxPageTextBytes) return EscapeHtml(text);
+  return EscapeHtml(TruncateUtf8(text, kMaxPageTextBytes - 3)) + "...";
+}
 
 std::string_view SrcTypeName(SrcType src_type) {
   switch (src_type) {
@@ -155,7 +170,7 @@ void AppendProgress(const CheckInfo& check, std::string& page) {
       page += state;
       if (current) page += " current";
       page += "\" title=\"" + std::to_string(i + 1) + ". " +
-              EscapeHtml(step.name) + ": " + std::string(state) + "\"></li>";
+              PageText(step.name) + ": " + std::string(state) + "\"></li>";
     }
     page += "</ol>";
   }
@@ -164,7 +179,7 @@ void AppendProgress(const CheckInfo& check, std::string& page) {
             std::to_string(*check.step_all);
   }
   if (!check.step_comment.empty()) {
-    page += "<br><small>" + EscapeHtml(check.step_comment) + "</small>";
+    page += "<br><small>" + PageText(check.step_comment) + "</small>";
   }
   if (!check.steps.empty()) {
     page += "<details><summary>" + std::to_string(check.steps.size()) +
@@ -173,10 +188,10 @@ void AppendProgress(const CheckInfo& check, std::string& page) {
       const StepState state = StepStateFromCode(step.error_code);
       page += "<li class=\"step-" + std::string(StepClass(state)) +
               "\" data-status=\"" + std::string(StepClass(state)) + "\">" +
-              EscapeHtml(step.name) + " &middot; " +
+              PageText(step.name) + " &middot; " +
               std::string(StepClass(state));
       if (state != StepState::kSuccess && !step.error_message.empty()) {
-        page += ": " + EscapeHtml(step.error_message);
+        page += ": " + PageText(step.error_message);
       }
       page += "</li>";
     }
@@ -213,7 +228,7 @@ void AppendJobRow(const JobStatus& status,
   }
 
   const std::string error = result != nullptr ? LastErrorText(*result) : "";
-  page += "<td class=\"error\">" + EscapeHtml(error) + "</td>";
+  page += "<td class=\"error\">" + PageText(error) + "</td>";
 
   page += "<td>";
   if (status.last_success_at) {

@@ -237,6 +237,8 @@ TEST(ConfigTest, ErrorsNameKeyAndValue) {
        {"discovery.default_src_type", "invalid value 3"}},
       {"api: {region: r}\ndiscovery: {include_in_metrics: yes}\n",
        {"discovery.include_in_metrics", "true or false"}},
+      {"api: {region: r}\ndiscovery: {include_in_metrics: 'false'}\n",
+       {"discovery.include_in_metrics", "remove the quotes"}},
       {"api: {region: r}\ndiscovery: {intervall: 5m}\n",
        {"discovery.intervall"}},
       {"api: {region: r}\napi: {region: s}\njobs: [{job_id: 1, src_type: 1}]\n",

@@ -209,6 +209,20 @@ TEST(StatusPageTest, SummaryCountsStates) {
   EXPECT_EQ(Count(page, "<tr id=\"job-"), 4u);
 }
 
+TEST(StatusPageTest, LongTextCut) {
+  StatusPageData data;
+  data.now = kNow;
+  CheckInfo check = Check(1, 1, 5, {Step("a", -1)});
+  check.error_message = std::string(300000, 'x') + "<end>";
+  data.jobs.push_back({.job = {206, SrcType::kPublicNetwork},
+                       .last_result = Success(check),
+                       .fetched_at = kNow});
+  const std::string page = RenderStatusPage(data);
+  EXPECT_LT(page.size(), 20000u);
+  EXPECT_NE(page.find(std::string(1021, 'x') + "...</td>"), std::string::npos);
+  EXPECT_EQ(page.find("&lt;end&gt;"), std::string::npos);
+}
+
 TEST(StatusPageTest, NoJobs) {
   StatusPageData data;
   data.telemetry_path = "/custom\"path";
