@@ -9,7 +9,8 @@
 
 namespace cdb_sync {
 
-// The most tasks one page may list; the API's own maximum limit is 100.
+// Maximum number of tasks one page may list; the API itself sends at most
+// 100 (its maximum limit).
 inline constexpr std::size_t kMaxTasksPerPage = 1000;
 
 // Parses one page of the list reply. Accepts what the check-info parser
