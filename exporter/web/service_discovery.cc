@@ -3,7 +3,16 @@
 #include <array>
 #include <cstdio>
 
+#include "exporter/util/utf8.h"
+
 namespace cdb_sync {
+namespace {
+
+// Task names are cut to this many bytes, at a character boundary, like
+// label values on /metrics.
+constexpr std::size_t kMaxTaskNameBytes = 1024;
+
+}  // namespace
 
 std::string EscapeJson(std::string_view text) {
   std::string escaped;
@@ -69,8 +78,8 @@ std::string RenderServiceDiscovery(
     json += '/';
     json += src_type;
     json += "\", ";
-    json +=
-        "\"__meta_cdb_sync_task_name\": \"" + EscapeJson(target.name) + "\", ";
+    json += "\"__meta_cdb_sync_task_name\": \"" +
+            EscapeJson(TruncateUtf8(target.name, kMaxTaskNameBytes)) + "\", ";
     json += "\"__meta_cdb_sync_task_status\": \"" +
             (target.status ? std::to_string(*target.status) : std::string()) +
             "\"}}";

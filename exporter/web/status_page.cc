@@ -45,6 +45,8 @@ details ol { margin: .3rem 0; padding-left: 1.4rem; }
 /* Bidirectional control characters in API text stay inside their cell. */
 td, li, small { unicode-bidi: isolate; }
 small { color: #57606a; }
+/* A long word in API text wraps instead of widening the table. */
+small, details li { overflow-wrap: anywhere; }
 )css";
 
 // API texts longer than this are cut on the page, as in label values, so a
