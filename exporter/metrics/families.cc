@@ -52,20 +52,6 @@ void AddIfPresent(MetricFamily& family, const Job& job,
 
 }  // namespace
 
-std::string_view StepStateName(StepState state) {
-  switch (state) {
-    case StepState::kSuccess:
-      return "success";
-    case StepState::kFailed:
-      return "failed";
-    case StepState::kPending:
-      return "pending";
-    case StepState::kUnknown:
-      return "unknown";
-  }
-  return "unknown";
-}
-
 std::vector<MetricFamily> BuildCheckFamilies(
     std::span<const JobResult> results) {
   MetricFamily up = Gauge(

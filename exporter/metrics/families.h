@@ -27,10 +27,6 @@ struct JobResult {
   FetchResult result;
 };
 
-// Returns the label value of a step state: success, failed, pending or
-// unknown (an errno other than 0, -1 and -2).
-std::string_view StepStateName(StepState state);
-
 // Builds the cdb_sync_check_* families for `results`, in a fixed order.
 // Every series carries job_id and src_type. A family with no series is left
 // out. Series exist only for what this scrape fetched, so nothing stale

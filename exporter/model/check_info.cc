@@ -24,4 +24,18 @@ std::string_view FetchOutcomeName(FetchOutcome outcome) {
   return "internal_error";
 }
 
+std::string_view StepStateName(StepState state) {
+  switch (state) {
+    case StepState::kSuccess:
+      return "success";
+    case StepState::kFailed:
+      return "failed";
+    case StepState::kPending:
+      return "pending";
+    case StepState::kUnknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
 }  // namespace cdb_sync

@@ -39,6 +39,10 @@ constexpr StepState StepStateFromCode(int64_t error_code) {
   }
 }
 
+// Returns the label value of a step state: success, failed, pending or
+// unknown (an errno other than 0, -1 and -2).
+std::string_view StepStateName(StepState state);
+
 // The reply's `data` object. A field the reply left out stays nullopt, so
 // no series is invented for it.
 struct CheckInfo {

@@ -72,20 +72,6 @@ std::string_view SrcTypeName(SrcType src_type) {
   return "";
 }
 
-std::string_view StepClass(StepState state) {
-  switch (state) {
-    case StepState::kSuccess:
-      return "success";
-    case StepState::kFailed:
-      return "failed";
-    case StepState::kPending:
-      return "pending";
-    case StepState::kUnknown:
-      return "unknown";
-  }
-  return "unknown";
-}
-
 // Returns the state's name for people: "no data" rather than "no_data".
 std::string StateText(CheckState state) {
   std::string text(CheckStateName(state));
@@ -166,7 +152,7 @@ void AppendProgress(const CheckInfo& check, std::string& page) {
     for (std::size_t i = 0; i < check.steps.size(); ++i) {
       const CheckStep& step = check.steps[i];
       const std::string_view state =
-          StepClass(StepStateFromCode(step.error_code));
+          StepStateName(StepStateFromCode(step.error_code));
       const bool current = static_cast<int64_t>(i) + 1 == step_now;
       page += "<li class=\"";
       page += state;
@@ -188,10 +174,10 @@ void AppendProgress(const CheckInfo& check, std::string& page) {
             " steps</summary><ol>";
     for (const CheckStep& step : check.steps) {
       const StepState state = StepStateFromCode(step.error_code);
-      page += "<li class=\"step-" + std::string(StepClass(state)) +
-              "\" data-status=\"" + std::string(StepClass(state)) + "\">" +
+      page += "<li class=\"step-" + std::string(StepStateName(state)) +
+              "\" data-status=\"" + std::string(StepStateName(state)) + "\">" +
               PageText(step.name) + " &middot; " +
-              std::string(StepClass(state));
+              std::string(StepStateName(state));
       if (state != StepState::kSuccess && !step.error_message.empty()) {
         page += ": " + PageText(step.error_message);
       }

@@ -158,17 +158,19 @@ def start_exporter(workdir: Path, config: Path, env: dict[str, str] | None = Non
     return process, port
 
 
-def start_prometheus(workdir: Path, exporter_port: int) -> tuple[Process, int]:
+def start_prometheus_config(workdir: Path, config_text: str,
+                            name: str = "prometheus") -> tuple[Process, int]:
+    """Starts Prometheus on a free 127.0.0.1 port with `config_text` as its
+    configuration and its own storage under workdir, and waits until it is
+    ready."""
     port = free_port()
-    config = workdir / "prometheus.yml"
-    config.write_text(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-        "scrape_configs:\n  - job_name: cdb_sync\n    static_configs:\n"
-        f"      - targets: ['127.0.0.1:{exporter_port}']\n")
+    config = workdir / f"{name}.yml"
+    config.write_text(config_text)
     process = Process(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
+        ["prometheus", f"--config.file={config}",
+         f"--storage.tsdb.path={workdir / (name + '-tsdb')}",
          f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        dict(os.environ), workdir, "prometheus")
+        dict(os.environ), workdir, name)
 
     def ready() -> bool:
         if not process.alive():
@@ -182,6 +184,14 @@ def start_prometheus(workdir: Path, exporter_port: int) -> tuple[Process, int]:
     if not process.alive():
         raise AssertionError("prometheus did not start:\n" + process.stderr())
     return process, port
+
+
+def start_prometheus(workdir: Path, exporter_port: int) -> tuple[Process, int]:
+    return start_prometheus_config(
+        workdir,
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+        "scrape_configs:\n  - job_name: cdb_sync\n    static_configs:\n"
+        f"      - targets: ['127.0.0.1:{exporter_port}']\n")
 
 
 def prometheus_query(port: int, query: str) -> list[dict]:
@@ -252,8 +262,6 @@ def start_prometheus_with_rules(workdir: Path, exporter_port: int,
     """Starts Prometheus like start_prometheus, scraping the exporter as job
     cdb_sync every second, and also loads rule_files and evaluates their rules
     every second."""
-    port = free_port()
-    config = workdir / "prometheus.yml"
     lines = ["global:", "  scrape_interval: 1s", "  scrape_timeout: 1s",
              "  evaluation_interval: 1s"]
     if rule_files:
@@ -261,24 +269,7 @@ def start_prometheus_with_rules(workdir: Path, exporter_port: int,
         lines += [f"  - {json.dumps(str(path))}" for path in rule_files]
     lines += ["scrape_configs:", "  - job_name: cdb_sync", "    static_configs:",
               f"      - targets: ['127.0.0.1:{exporter_port}']"]
-    config.write_text("\n".join(lines) + "\n")
-    process = Process(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        dict(os.environ), workdir, "prometheus")
-
-    def ready() -> bool:
-        if not process.alive():
-            return True
-        try:
-            return http_get(f"http://127.0.0.1:{port}/-/ready", timeout=1)[0] == 200
-        except OSError:
-            return False
-
-    wait_until(ready, 30, "Prometheus to be ready")
-    if not process.alive():
-        raise AssertionError("prometheus did not start:\n" + process.stderr())
-    return process, port
+    return start_prometheus_config(workdir, "\n".join(lines) + "\n")
 
 
 def prometheus_api(port: int, path: str, params: dict[str, str] | None = None) -> dict:

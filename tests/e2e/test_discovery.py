@@ -7,7 +7,6 @@ split over two shards with hashmod."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import unittest
@@ -225,14 +224,9 @@ class HttpServiceDiscoveryTest(unittest.TestCase):
                     f"        regex: '{shard}'",
                     "        action: keep",
                 ]
-            prometheus_config = workdir / "prometheus-sd.yml"
-            prometheus_config.write_text("scrape_configs:\n" + "\n".join(shards) + "\n")
-            prometheus_port = harness.free_port()
-            prometheus = harness.Process(
-                ["prometheus", f"--config.file={prometheus_config}",
-                 f"--storage.tsdb.path={workdir / 'tsdb'}",
-                 f"--web.listen-address=127.0.0.1:{prometheus_port}", "--log.level=warn"],
-                dict(os.environ), workdir, "prometheus")
+            prometheus, prometheus_port = harness.start_prometheus_config(
+                workdir, "scrape_configs:\n" + "\n".join(shards) + "\n",
+                name="prometheus-sd")
             self.addCleanup(prometheus.stop)
 
             def all_scraped() -> bool:

@@ -5,7 +5,6 @@ the relabelling configuration from the README."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -132,14 +131,10 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual(outcome[0][0]["outcome"], "timeout")
 
     def test_prometheus_relabelling(self):
-        port = harness.free_port()
-        config = self.workdir / "prometheus-probe.yml"
-        config.write_text(PROBE_SCRAPE_CONFIG.replace("EXPORTER", f"127.0.0.1:{self.port}"))
-        prometheus = harness.Process(
-            ["prometheus", f"--config.file={config}",
-             f"--storage.tsdb.path={self.workdir / 'tsdb-probe'}",
-             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-            dict(os.environ), self.workdir, "prometheus-probe")
+        prometheus, port = harness.start_prometheus_config(
+            self.workdir,
+            PROBE_SCRAPE_CONFIG.replace("EXPORTER", f"127.0.0.1:{self.port}"),
+            name="prometheus-probe")
         self.addCleanup(prometheus.stop)
 
         def scraped() -> bool:
