@@ -99,6 +99,18 @@ void HandleSignals(const sigset_t& signals, RuntimeHolder& runtimes,
   }
 }
 
+// Returns the discovered jobs that /metrics scrapes and the status page
+// lists: none unless discovery.include_in_metrics is on. `discovered` may be
+// null.
+std::span<const Job> JobsToScrape(const Runtime& runtime,
+                                  const DiscoveredTasks* discovered) {
+  const DiscoveryConfig& config = runtime.config.discovery;
+  if (discovered == nullptr || !config.enabled || !config.include_in_metrics) {
+    return {};
+  }
+  return discovered->jobs;
+}
+
 int Run() {
   // Each scrape runs on one of up to --web-max-requests worker threads, and
   // glibc gives threads their own malloc arenas (8 per core by default),
@@ -186,12 +198,8 @@ int Run() {
     std::shared_ptr<const Runtime> runtime = runtimes.Current();
     std::shared_ptr<const DiscoveredTasks> discovered =
         runtime->config.discovery.enabled ? runtimes.Discovered() : nullptr;
-    std::span<const Job> discovered_jobs;
-    if (discovered && runtime->config.discovery.include_in_metrics) {
-      discovered_jobs = discovered->jobs;
-    }
-    std::vector<prometheus::MetricFamily> checks =
-        runtime->collector->Collect(deadline, discovered_jobs);
+    std::vector<prometheus::MetricFamily> checks = runtime->collector->Collect(
+        deadline, JobsToScrape(*runtime, discovered.get()));
     if (discovered) {
       std::vector<prometheus::MetricFamily> tasks =
           BuildTaskFamilies(discovered->tasks, discovered->jobs);
@@ -217,11 +225,8 @@ int Run() {
   handlers.statuses = [&runtimes] {
     std::shared_ptr<const Runtime> runtime = runtimes.Current();
     std::shared_ptr<const DiscoveredTasks> discovered = runtimes.Discovered();
-    std::span<const Job> discovered_jobs;
-    if (discovered && runtime->config.discovery.include_in_metrics) {
-      discovered_jobs = discovered->jobs;
-    }
-    return runtime->collector->Statuses(std::nullopt, discovered_jobs);
+    return runtime->collector->Statuses(
+        std::nullopt, JobsToScrape(*runtime, discovered.get()));
   };
   handlers.service_discovery = [&runtimes] {
     ServiceDiscoveryState state;

@@ -62,13 +62,17 @@ std::vector<JobResult> CheckCollector::FetchAndRecord(std::span<const Job> jobs,
                                                       bool record,
                                                       Deadline deadline) const {
   std::vector<JobResult> results(jobs.size());
+  // The stored status of each job serves the cache and the call order; a
+  // job that is not recorded has none.
+  const std::vector<JobStatus> statuses =
+      record ? status_store_->Lookup(jobs) : std::vector<JobStatus>();
+
   // Indices into `jobs` of the jobs that need an API call.
   std::vector<std::size_t> missing;
   const std::chrono::milliseconds ttl = client_.api().cache_ttl;
-  if (record && ttl.count() > 0) {
-    const auto now = std::chrono::system_clock::now();
-    const std::vector<JobStatus> statuses = status_store_->Lookup(jobs);
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
+  const auto now = std::chrono::system_clock::now();
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (record && ttl.count() > 0) {
       const JobStatus& status = statuses[i];
       const auto age = now - status.fetched_at;
       // Only a success is served again; a failure is always retried.
@@ -76,34 +80,23 @@ std::vector<JobResult> CheckCollector::FetchAndRecord(std::span<const Job> jobs,
           status.last_result->outcome == FetchOutcome::kSuccess &&
           age >= std::chrono::milliseconds(0) && age < ttl) {
         results[i] = {jobs[i], *status.last_result};
-      } else {
-        missing.push_back(i);
+        continue;
       }
     }
-  } else {
-    for (std::size_t i = 0; i < jobs.size(); ++i) missing.push_back(i);
+    missing.push_back(i);
   }
   if (missing.empty()) return results;
 
-  if (record && missing.size() > 1) {
-    // Calls start in this order, so under api.rate_limit the jobs whose
-    // request was sent longest ago (or never) go first; otherwise the same
+  if (record) {
+    // Calls start in this order. Under api.rate_limit the jobs whose request
+    // was sent longest ago (or never) go first, because otherwise the same
     // jobs at the end of the list would be throttled on every scrape.
-    std::vector<Job> missing_jobs;
-    missing_jobs.reserve(missing.size());
-    for (std::size_t i : missing) missing_jobs.push_back(jobs[i]);
-    const std::vector<JobStatus> statuses = status_store_->Lookup(missing_jobs);
-    std::vector<std::size_t> order(missing.size());
-    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::stable_sort(
-        order.begin(), order.end(), [&statuses](std::size_t a, std::size_t b) {
-          // nullopt (never sent) orders before any time.
-          return statuses[a].last_sent_at < statuses[b].last_sent_at;
-        });
-    std::vector<std::size_t> reordered;
-    reordered.reserve(missing.size());
-    for (std::size_t k : order) reordered.push_back(missing[k]);
-    missing = std::move(reordered);
+    std::stable_sort(missing.begin(), missing.end(),
+                     [&statuses](std::size_t a, std::size_t b) {
+                       // nullopt (never sent) orders before any time.
+                       return statuses[a].last_sent_at <
+                              statuses[b].last_sent_at;
+                     });
   }
 
   std::vector<Job> to_fetch;
