@@ -215,69 +215,12 @@ bool ReadData(ondemand::value value, std::optional<CheckInfo>& data,
 }  // namespace
 
 Expected<CheckInfoReply> ParseCheckInfoReply(std::string_view body) {
-  thread_local ondemand::parser parser;
-  ErrorSink errors;
-  const simdjson::padded_string padded = json_reader::PrepareBody(body);
-
-  ondemand::document document;
-  if (auto error = parser.iterate(padded).get(document)) {
-    return Error{std::string("invalid JSON: ") +
-                 simdjson::error_message(error)};
-  }
-  ondemand::object root;
-  if (auto error = document.get_object().get(root)) {
-    if (error == simdjson::INCORRECT_TYPE) {
-      return Error{"the reply is not a JSON object"};
-    }
-    // simdjson reports bytes after the object here, as an unclosed document.
-    return Error{std::string("invalid JSON: ") +
-                 simdjson::error_message(error)};
-  }
-
   CheckInfoReply reply;
-  std::optional<int64_t> code;
-  KeySet keys({"code", "message", "codeDesc", "data"});
-  bool ok = true;
-  for (auto field_result : root) {
-    ondemand::field field;
-    std::string_view key;
-    if (auto error = std::move(field_result).get(field)) {
-      ok = errors.Fail(std::string("invalid JSON: ") +
-                       simdjson::error_message(error));
-      break;
-    }
-    if (auto error = field.unescaped_key().get(key)) {
-      ok = errors.Fail("a key", error);
-      break;
-    }
-    if (!keys.Insert(key)) {
-      ok = FailDuplicate(errors, key);
-      break;
-    }
-
-    if (key == "code") {
-      ok = ReadInteger(field.value(), "code", code, errors,
-                       /*allow_null=*/false);
-    } else if (key == "message") {
-      ok = ReadString(field.value(), "message", reply.message, errors);
-    } else if (key == "codeDesc") {
-      ok = ReadString(field.value(), "codeDesc", reply.code_desc, errors);
-    } else if (key == "data") {
-      ok = ReadData(field.value(), reply.data, errors);
-    } else {
-      ok = ValidateUnknown(field.value(), key, 1, errors);
-    }
-    if (!ok) break;
-  }
-  if (!ok) return Error{std::move(errors.message())};
-
-  // current_location() reports OUT_OF_BOUNDS once every token is consumed;
-  // anything else means bytes follow the reply object.
-  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-    return Error{"invalid JSON: unexpected bytes after the reply object"};
-  }
-  if (!code) return Error{"field \"code\" is missing"};
-  reply.code = *code;
+  std::optional<std::string> error = json_reader::ParseReply(
+      body, reply, [&reply](ondemand::value data, ErrorSink& errors) {
+        return ReadData(data, reply.data, errors);
+      });
+  if (error) return Error{std::move(*error)};
   return reply;
 }
 

@@ -375,6 +375,77 @@ inline simdjson::padded_string PrepareBody(std::string_view body) {
   return simdjson::padded_string(body);
 }
 
+// Parses `body` as an API 2.0 reply object into `reply`, which has the
+// members code, message and code_desc, and reads `data` with
+// read_data(value, errors). Unknown fields are validated and skipped. A
+// missing code, a known key given twice, or bytes after the object is an
+// error. Returns the error message, or nullopt.
+template <typename Reply, typename ReadData>
+std::optional<std::string> ParseReply(std::string_view body, Reply& reply,
+                                      ReadData read_data) {
+  thread_local ondemand::parser parser;
+  ErrorSink errors;
+  const simdjson::padded_string padded = PrepareBody(body);
+
+  ondemand::document document;
+  if (auto error = parser.iterate(padded).get(document)) {
+    return std::string("invalid JSON: ") + simdjson::error_message(error);
+  }
+  ondemand::object root;
+  if (auto error = document.get_object().get(root)) {
+    if (error == simdjson::INCORRECT_TYPE) {
+      return "the reply is not a JSON object";
+    }
+    // simdjson reports bytes after the object here, as an unclosed document.
+    return std::string("invalid JSON: ") + simdjson::error_message(error);
+  }
+
+  std::optional<int64_t> code;
+  KeySet keys({"code", "message", "codeDesc", "data"});
+  bool ok = true;
+  for (auto field_result : root) {
+    ondemand::field field;
+    std::string_view key;
+    if (auto error = std::move(field_result).get(field)) {
+      ok = errors.Fail(std::string("invalid JSON: ") +
+                       simdjson::error_message(error));
+      break;
+    }
+    if (auto error = field.unescaped_key().get(key)) {
+      ok = errors.Fail("a key", error);
+      break;
+    }
+    if (!keys.Insert(key)) {
+      ok = FailDuplicate(errors, key);
+      break;
+    }
+
+    if (key == "code") {
+      ok = ReadInteger(field.value(), "code", code, errors,
+                       /*allow_null=*/false);
+    } else if (key == "message") {
+      ok = ReadString(field.value(), "message", reply.message, errors);
+    } else if (key == "codeDesc") {
+      ok = ReadString(field.value(), "codeDesc", reply.code_desc, errors);
+    } else if (key == "data") {
+      ok = read_data(field.value(), errors);
+    } else {
+      ok = ValidateUnknown(field.value(), key, 1, errors);
+    }
+    if (!ok) break;
+  }
+  if (!ok) return std::move(errors.message());
+
+  // current_location() reports OUT_OF_BOUNDS once every token is consumed;
+  // anything else means bytes follow the reply object.
+  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return "invalid JSON: unexpected bytes after the reply object";
+  }
+  if (!code) return "field \"code\" is missing";
+  reply.code = *code;
+  return std::nullopt;
+}
+
 }  // namespace cdb_sync::json_reader
 
 #endif  // CDB_SYNC_EXPORTER_PARSE_JSON_READER_H_

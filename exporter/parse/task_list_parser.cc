@@ -23,9 +23,9 @@ using json_reader::ValidateUnknown;
 
 constexpr int64_t kMaxJobId = std::numeric_limits<int64_t>::max();
 
-// Iterates the fields of `value`, which must be an object, rejecting a
-// known key given twice, and calls `read(key, value)` for each field;
-// unknown keys are validated and skipped by `read` itself.
+// Calls `read(key, value, path)` for each field of `value`, which must be an
+// object, and rejects a known key given twice. `read` itself validates and
+// skips unknown keys.
 template <typename ReadField>
 bool ForEachField(ondemand::value value, const std::string& path,
                   std::initializer_list<std::string_view> known,
@@ -199,54 +199,12 @@ bool ReadData(ondemand::value value, TaskListReply& reply, ErrorSink& errors) {
 }  // namespace
 
 Expected<TaskListReply> ParseTaskListReply(std::string_view body) {
-  thread_local ondemand::parser parser;
-  ErrorSink errors;
-  const simdjson::padded_string padded = json_reader::PrepareBody(body);
-
-  ondemand::document document;
-  if (auto error = parser.iterate(padded).get(document)) {
-    return Error{std::string("invalid JSON: ") +
-                 simdjson::error_message(error)};
-  }
-  ondemand::value root;
-  if (auto error = document.get_value().get(root)) {
-    return Error{std::string("invalid JSON: ") +
-                 simdjson::error_message(error)};
-  }
-
-  ondemand::json_type root_type;
-  if (root.type().get(root_type) != simdjson::SUCCESS ||
-      root_type != ondemand::json_type::object) {
-    return Error{"the reply is not a JSON object"};
-  }
-
   TaskListReply reply;
-  std::optional<int64_t> code;
-  const bool ok = ForEachField(
-      root, "reply", {"code", "message", "codeDesc", "data"}, errors,
-      [&](std::string_view key, ondemand::value field, const std::string&) {
-        const std::string name(key);
-        if (key == "code") {
-          return ReadInteger(field, name, code, errors, /*allow_null=*/false);
-        }
-        if (key == "message") {
-          return ReadString(field, name, reply.message, errors);
-        }
-        if (key == "codeDesc") {
-          return ReadString(field, name, reply.code_desc, errors);
-        }
-        if (key == "data") return ReadData(field, reply, errors);
-        return ValidateUnknown(field, name, 1, errors);
+  std::optional<std::string> error = json_reader::ParseReply(
+      body, reply, [&reply](ondemand::value data, ErrorSink& errors) {
+        return ReadData(data, reply, errors);
       });
-  if (!ok) return Error{std::move(errors.message())};
-
-  // current_location() reports OUT_OF_BOUNDS once every token is consumed;
-  // anything else means bytes follow the reply object.
-  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-    return Error{"invalid JSON: unexpected bytes after the reply object"};
-  }
-  if (!code) return Error{"field \"code\" is missing"};
-  reply.code = *code;
+  if (error) return Error{std::move(*error)};
   return reply;
 }
 

@@ -106,7 +106,7 @@ TEST(TaskListParserTest, RejectedReplies) {
       {R"({"code":0,"data":{"jobList":[1]}})", "is not an object"},
       {R"({"code":0,"data":[{},{}]})", "more than one element"},
       {R"({"code":0} trailing)", "invalid JSON"},
-      {R"({"code":0,"data":{"jobList":[{"jobId":1}])", "improper structure"},
+      {R"({"code":0,"data":{"jobList":[{"jobId":1}])", "ended early"},
       {R"([{"code":0}])", "not a JSON object"},
       {R"({"data":[]})", "\"code\" is missing"},
       {"", "invalid JSON"},
