@@ -115,8 +115,8 @@ int Run() {
   // Each scrape runs on one of up to --web-max-requests worker threads, and
   // glibc gives threads their own malloc arenas (8 per core by default),
   // each keeping the memory a scrape freed. Two arenas keep RSS near one
-  // scrape's worth; bench/load measured 812 MiB after 30 scrapes of 1,000
-  // jobs with the default and about 76 MiB with one arena.
+  // scrape's worth. bench/load measured 812 MiB after 30 scrapes of 1,000
+  // jobs with the default, and about 76 MiB with one arena.
   mallopt(M_ARENA_MAX, 2);
   std::optional<log::Level> level = log::ParseLevel(FLAGS_log_level);
   if (!level) {

@@ -71,7 +71,7 @@ class CheckCollector : public prometheus::Collectable {
 
   // Returns the last status of every job. Jobs that no scrape has fetched
   // yet are fetched now, ending by `deadline`, so that a status page opened
-  // right after start-up has data; the others cost no API call.
+  // right after start-up has data. The other jobs cost no API call.
   std::vector<JobStatus> Statuses(Deadline deadline,
                                   std::span<const Job> discovered = {}) const;
 

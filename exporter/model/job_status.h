@@ -1,4 +1,4 @@
-// What the exporter last learned about one job, for the status page.
+// The last known result of each job, for the status page.
 #ifndef CDB_SYNC_EXPORTER_MODEL_JOB_STATUS_H_
 #define CDB_SYNC_EXPORTER_MODEL_JOB_STATUS_H_
 

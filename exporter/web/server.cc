@@ -223,7 +223,7 @@ void WebServer::HandleServiceDiscovery(const httplib::Request& request,
         "text/plain; charset=utf-8");
     return;
   }
-  // Prometheus asks for /sd at the address it scrapes the exporter at, so
+  // Prometheus requests /sd from the address it scrapes the exporter at, so
   // the Host header is that address. Without a usable one, fall back to the
   // listen address.
   std::string address = request.get_header_value("Host");

@@ -46,11 +46,11 @@ struct WebOptions {
   std::size_t max_requests = 32;
 };
 
-// What /sd lists.
+// The discovered tasks that /sd lists.
 struct ServiceDiscoveryState {
   // False without a discovery section: /sd returns an empty list.
   bool enabled = false;
-  // False until the first listing succeeded: /sd answers 503, and
+  // False until the first listing succeeded: /sd returns 503, and
   // Prometheus keeps the targets it had.
   bool listed = false;
   std::vector<ServiceDiscoveryTarget> targets;

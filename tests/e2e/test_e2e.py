@@ -317,8 +317,8 @@ class ExporterVariantsTest(unittest.TestCase):
         self.assertEqual(value_of(samples, "cdb_sync_exporter_rate_limited_total"), 0)
 
     def test_cache_serves_only_successes(self):
-        # Job 206 succeeds and is served from the cache on the second scrape;
-        # job 218's reply is an API error (task not found), which is fetched
+        # Job 206 succeeds and is served from the cache on the second scrape.
+        # Job 218's reply is an API error (task not found), so it is fetched
         # again every time.
         config = harness.write_config(self.workdir, self.api_port, [(206, 2), (218, 2)],
                                       cache_ttl="1m", retries=0)
