@@ -1,15 +1,27 @@
 #!/usr/bin/python3
-"""Fake Tencent Cloud API 2.0 server for the tests and the demo of cdb-sync-exporter.
+"""Fake Tencent Cloud API server for the tests and the demo of cdb-sync-exporter.
 
-The server handles GetCdbDataSyncTaskCheckInfo on /v2/index.php and verifies each
-request the way the real API does: strict RFC 3986 percent-encoding, the common
-parameters, SecretId, session Token, Timestamp, Nonce and the HMAC signature.
-A request that passes gets the reply that the scenario file sets for its jobId.
-A request that fails gets HTTP 200 with a JSON body {"code", "message",
-"codeDesc"}, which is how the real API reports errors.
+The server speaks two API versions on one port.
 
-The signing code is written independently of the exporter's, so that one
-misreading of the signing rules cannot hide itself in both.
+API 2.0 handles GetCdbDataSyncTaskCheckInfo and GetCdbDataSyncTaskList on
+/v2/index.php and verifies each request the way the real API does: strict
+RFC 3986 percent-encoding, the common parameters, SecretId, session Token,
+Timestamp, Nonce and the HMAC signature. A request that passes gets the reply
+that the scenario file sets for its jobId. A request that fails gets HTTP 200
+with a JSON body {"code", "message", "codeDesc"}, which is how the real API
+reports errors.
+
+API 3.0 serves the DTS actions DescribeCheckSyncJobResult,
+DescribeMigrationCheckJob, DescribeSyncJobs and DescribeMigrationJobs (service
+"dts", version 2021-12-06). A request is API 3.0 when it is a POST with an
+X-TC-Action header. It must go to path / with a JSON body and a
+TC3-HMAC-SHA256 Authorization header, which the fake verifies together with
+SecretId, X-TC-Token, X-TC-Timestamp, X-TC-Version and X-TC-Region. A request
+that fails gets HTTP 200 with {"Response": {"Error": {"Code", "Message"},
+"RequestId"}}, which is how the real API 3.0 reports errors.
+
+The signing code of both versions is written independently of the exporter's,
+so that one misreading of the signing rules cannot hide itself in both.
 
 A scenario file sets the replies, and load_scenario documents its keys. Besides
 a body and a status, a job can set a delay, padding to a given body size,
@@ -17,12 +29,13 @@ invalid UTF-8 in its text values, or a sequence of replies for successive
 requests. It can also set a connection fault: a TCP reset in the middle of the
 body, a close before the reply, a stall before or in the middle of the body,
 or a body that drips one byte at a time. A fault applies only to requests that
-pass verification.
+pass verification. API 2.0 jobs and API 3.0 DTS jobs accept the same keys.
 
 Test-support endpoints:
     GET  /__fake/healthy    returns "ok"
     GET  /__fake/requests   returns the API requests seen so far as a JSON list,
-                            with the code and the fault, if any, of each reply
+                            with the code and the fault, if any, of each reply.
+                            The "api" field of an entry is "2.0" or "3.0".
     POST /__fake/reset      clears that list and restarts every reply sequence
 
 Example:
@@ -30,8 +43,9 @@ Example:
         /usr/bin/python3 tests/fake_api/fake_api.py \\
         --scenario tests/fake_api/scenarios/demo.json --port 8080
 
-The module also provides sign(), signed_params() and signed_query() for tests
-that need to build correct or deliberately broken requests.
+The module also provides sign(), signed_params() and signed_query() for API 2.0
+tests, and tc3_sign() and dts_request_headers() for API 3.0 tests, which need
+to build correct or deliberately broken requests.
 Only the Python 3.11 standard library is used.
 """
 
@@ -58,9 +72,10 @@ import sys
 import threading
 import time
 import urllib.parse
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 logger = logging.getLogger("fake_api")
 
@@ -154,11 +169,68 @@ INVALID_UTF8_FIELDS = ("message", "stepName")
 # The opening of a "message" or "stepName" string value in a raw JSON body.
 INVALID_UTF8_TARGET_RE = re.compile(rb'"(?:message|stepName)"\s*:\s*"')
 
+# --- API 3.0 constants ---
+
+# The path of every API 3.0 request. Its POST requests carry no query string.
+API3_PATH = "/"
+ACTION_HEADER = "X-TC-Action"
+DTS_SERVICE = "dts"
+DTS_VERSION = "2021-12-06"
+TC3_ALGORITHM = "TC3-HMAC-SHA256"
+# The only SignedHeaders value that the fake accepts.
+# NOTE: the real API also accepts longer lists that include content-type and
+# host, such as content-type;host;x-tc-action, which the fake rejects.
+TC3_SIGNED_HEADERS = "content-type;host"
+TC3_MAX_CLOCK_SKEW_SECONDS = 300
+# Lower-case Content-Type values that an API 3.0 request may carry.
+TC3_CONTENT_TYPES = frozenset({"application/json; charset=utf-8", "application/json"})
+# Authorization: TC3-HMAC-SHA256 Credential=<SecretId>/<date>/<service>/tc3_request,
+# SignedHeaders=<names>, Signature=<64 lower-case hex digits>
+TC3_AUTHORIZATION_RE = re.compile(
+    r"TC3-HMAC-SHA256 Credential=(?P<secret_id>[^/\s,]+)/(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"/(?P<service>[^/\s,]+)/tc3_request, SignedHeaders=(?P<signed_headers>[^\s,]+)"
+    r", Signature=(?P<signature>[0-9a-f]{64})",
+    re.ASCII,
+)
+
+SYNC_CHECK_ACTION = "DescribeCheckSyncJobResult"
+MIGRATION_CHECK_ACTION = "DescribeMigrationCheckJob"
+SYNC_LIST_ACTION = "DescribeSyncJobs"
+MIGRATION_LIST_ACTION = "DescribeMigrationJobs"
+DTS_CHECK_ACTIONS = frozenset({SYNC_CHECK_ACTION, MIGRATION_CHECK_ACTION})
+DTS_LIST_ACTIONS = frozenset({SYNC_LIST_ACTION, MIGRATION_LIST_ACTION})
+DTS_LIST_MAX_LIMIT = 100
+DTS_LIST_DEFAULT_LIMIT = 20
+DTS_JOB_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", re.ASCII)
+
+# API 3.0 Error.Code values that the fake sends.
+TC3_INVALID_AUTHORIZATION = "AuthFailure.InvalidAuthorization"
+TC3_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
+TC3_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
+TC3_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
+TC3_TOKEN_FAILURE = "AuthFailure.TokenFailure"
+INVALID_ACTION = "InvalidAction"
+NO_SUCH_VERSION = "NoSuchVersion"
+MISSING_PARAMETER = "MissingParameter"
+INVALID_PARAMETER_CODE = "InvalidParameter"
+INVALID_PARAMETER_VALUE = "InvalidParameterValue"
+UNSUPPORTED_REGION = "UnsupportedRegion"
+RESOURCE_NOT_FOUND = "ResourceNotFound"
+
 
 class ApiError(Exception):
     """Request failure that the fake reports as an API error code."""
 
     def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Api3Error(Exception):
+    """Request failure that the fake reports as an API 3.0 Error.Code, such as "AuthFailure.SignatureFailure"."""
+
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -263,6 +335,124 @@ def signed_query(
     return encode_query(signed_params(method, host, path, params, secret_id, secret_key, **options))
 
 
+# --- API 3.0 signing (TC3-HMAC-SHA256) -----------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Tc3Signature:
+    """Intermediate strings and results of signing one API 3.0 request."""
+
+    canonical_request: str
+    string_to_sign: str
+    # 64 lower-case hex digits.
+    signature: str
+    # The whole Authorization header value.
+    authorization: str
+
+
+def utc_date(timestamp: int) -> str:
+    """Return the UTC date of a Unix timestamp as YYYY-MM-DD, the date that a TC3 credential scope needs."""
+    return time.strftime("%Y-%m-%d", time.gmtime(timestamp))
+
+
+def tc3_canonical_request(host: str, content_type: str, payload: bytes) -> str:
+    """Build the canonical request of a POST to / that signs the content-type and host headers.
+
+    Tencent's TC3-HMAC-SHA256 signing guide lower-cases and trims both header
+    names and header values, so a value here may differ in case from the
+    header as sent.
+    """
+    canonical_headers = f"content-type:{content_type.strip().lower()}\nhost:{host.strip().lower()}\n"
+    payload_hash = hashlib.sha256(payload).hexdigest()
+    return f"POST\n/\n\n{canonical_headers}\n{TC3_SIGNED_HEADERS}\n{payload_hash}"
+
+
+def tc3_credential_scope(date: str, service: str) -> str:
+    """Return the credential scope, for example '2019-02-25/cvm/tc3_request'."""
+    return f"{date}/{service}/tc3_request"
+
+
+def tc3_string_to_sign(timestamp: int, credential_scope: str, canonical_request: str) -> str:
+    canonical_request_hash = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    return f"{TC3_ALGORITHM}\n{timestamp}\n{credential_scope}\n{canonical_request_hash}"
+
+
+def tc3_signing_key(secret_key: str, date: str, service: str) -> bytes:
+    """Derive the signing key: HMAC-SHA256 chained over the date, the service and "tc3_request"."""
+    date_key = hmac.new(f"TC3{secret_key}".encode("utf-8"), date.encode("utf-8"), hashlib.sha256).digest()
+    service_key = hmac.new(date_key, service.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.new(service_key, b"tc3_request", hashlib.sha256).digest()
+
+
+def tc3_sign(
+    secret_id: str,
+    secret_key: str,
+    service: str,
+    host: str,
+    content_type: str,
+    timestamp: int,
+    payload: bytes,
+    *,
+    date: str | None = None,
+) -> Tc3Signature:
+    """Sign a POST to / with TC3-HMAC-SHA256 and return every intermediate string.
+
+    date is the credential scope date, by default the UTC date of timestamp.
+    Tests pass another date to build a request that the server must reject.
+    host must be the Host header exactly as the client sends it, port included.
+    """
+    scope_date = utc_date(timestamp) if date is None else date
+    credential_scope = tc3_credential_scope(scope_date, service)
+    canonical_request = tc3_canonical_request(host, content_type, payload)
+    string_to_sign = tc3_string_to_sign(timestamp, credential_scope, canonical_request)
+    signing_key = tc3_signing_key(secret_key, scope_date, service)
+    signature = hmac.new(signing_key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    authorization = (
+        f"{TC3_ALGORITHM} Credential={secret_id}/{credential_scope}, "
+        f"SignedHeaders={TC3_SIGNED_HEADERS}, Signature={signature}"
+    )
+    return Tc3Signature(canonical_request, string_to_sign, signature, authorization)
+
+
+def dts_request_headers(
+    action: str,
+    payload: bytes,
+    host: str,
+    secret_id: str,
+    secret_key: str,
+    *,
+    region: str | None = "ap-guangzhou",
+    timestamp: int | None = None,
+    version: str = DTS_VERSION,
+    token: str | None = None,
+    content_type: str = JSON_CONTENT_TYPE,
+    date: str | None = None,
+) -> dict[str, str]:
+    """Build the headers of a signed DTS API 3.0 request whose JSON body is payload.
+
+    timestamp defaults to now, and date to the UTC date of timestamp. A region
+    of None leaves out X-TC-Region, and a token of None leaves out X-TC-Token.
+    Send the headers with exactly these payload bytes as the body.
+    """
+    request_timestamp = int(time.time()) if timestamp is None else timestamp
+    signed = tc3_sign(
+        secret_id, secret_key, DTS_SERVICE, host, content_type, request_timestamp, payload, date=date
+    )
+    headers = {
+        "Authorization": signed.authorization,
+        "Content-Type": content_type,
+        "Host": host,
+        ACTION_HEADER: action,
+        "X-TC-Timestamp": str(request_timestamp),
+        "X-TC-Version": version,
+    }
+    if region is not None:
+        headers["X-TC-Region"] = region
+    if token is not None:
+        headers["X-TC-Token"] = token
+    return headers
+
+
 # --- Parsing ---------------------------------------------------------------
 
 
@@ -353,8 +543,9 @@ class Reply:
     status: int
     content_type: str
     body: bytes
-    # API code in the body, or None if the body has none. Only the request log uses it.
-    code: int | None
+    # API code in the body: an int for API 2.0, the Error.Code string for API 3.0,
+    # or None if the body has none. Only the request log uses it.
+    code: int | str | None
     # Seconds to wait before sending the reply.
     delay_seconds: float = 0
     # Connection fault from FAULTS to serve instead of a normal reply, or None.
@@ -418,6 +609,18 @@ def find_reply_code(body: bytes) -> int | None:
     if isinstance(code, str):
         return parse_bounded_integer(code, SIGNED_DECIMAL_RE)
     return None
+
+
+def find_error_code(body: bytes) -> str | None:
+    """Return the Response.Error.Code string of an API 3.0 reply body, or None if it has none."""
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):  # invalid UTF-8 or JSON, or nested too deep
+        return None
+    response = document.get("Response") if isinstance(document, dict) else None
+    error = response.get("Error") if isinstance(response, dict) else None
+    code = error.get("Code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def parse_json_object(where: str, body: bytes) -> dict[str, Any]:
@@ -486,8 +689,16 @@ def pad_json_object(where: str, body: bytes, document: dict[str, Any], size: int
     return body[:start] + field_prefix + padding + b'"' + separator + body[start:]
 
 
-def load_reply(scenario_path: Path, where: str, spec: dict[str, Any]) -> Reply:
-    """Validate one reply spec, which is a job entry or an item of its "sequence", and load its body."""
+def load_reply(
+    scenario_path: Path,
+    where: str,
+    spec: dict[str, Any],
+    read_code: Callable[[bytes], int | str | None] = find_reply_code,
+) -> Reply:
+    """Validate one reply spec, which is a job entry or an item of its "sequence", and load its body.
+
+    read_code finds the API code in the body for the request log.
+    """
     unknown_keys = sorted(set(spec) - REPLY_KEYS)
     if unknown_keys:
         raise StartupError(f"{where}: unknown keys {unknown_keys}, expected some of {sorted(REPLY_KEYS)}")
@@ -535,7 +746,7 @@ def load_reply(scenario_path: Path, where: str, spec: dict[str, Any]) -> Reply:
         raise StartupError(f"{where}: 'pad_to_bytes' must be an integer number of bytes from 1 to {MAX_PAD_BYTES}")
 
     # The code comes from the body as written, because invalid_utf8 makes the sent body undecodable.
-    code = find_reply_code(body)
+    code = read_code(body)
     if invalid_utf8 or pad_to_bytes is not None:
         document = parse_json_object(where, body)
         if invalid_utf8:
@@ -547,10 +758,28 @@ def load_reply(scenario_path: Path, where: str, spec: dict[str, Any]) -> Reply:
 
 
 def load_job(scenario_path: Path, job_id: str, job: Any) -> Job:
-    """Validate one job entry of a scenario and load its reply bodies."""
+    """Validate one API 2.0 job entry of a scenario and load its reply bodies."""
     where = f"scenario {scenario_path}, job {job_id}"
     if not DECIMAL_RE.fullmatch(job_id) or str(int(job_id)) != job_id:
         raise StartupError(f"{where}: the job id must be a decimal integer without leading zeros")
+    return load_job_entry(scenario_path, where, job, find_reply_code)
+
+
+def load_dts_job(scenario_path: Path, job_id: str, job: Any) -> Job:
+    """Validate one API 3.0 DTS job entry of a scenario and load its reply bodies."""
+    where = f"scenario {scenario_path}, DTS job {job_id}"
+    if not DTS_JOB_ID_RE.fullmatch(job_id):
+        raise StartupError(
+            f"{where}: the JobId must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-', "
+            "starting with a letter or digit"
+        )
+    return load_job_entry(scenario_path, where, job, find_error_code)
+
+
+def load_job_entry(
+    scenario_path: Path, where: str, job: Any, read_code: Callable[[bytes], int | str | None]
+) -> Job:
+    """Validate a job entry, which is one reply spec or {"sequence": [...]}, and load its reply bodies."""
     if not isinstance(job, dict):
         raise StartupError(f"{where}: the job must be a JSON object")
     if SEQUENCE_KEY not in job:
@@ -559,7 +788,7 @@ def load_job(scenario_path: Path, job_id: str, job: Any) -> Job:
             raise StartupError(
                 f"{where}: unknown keys {unknown_keys}, expected '{SEQUENCE_KEY}' alone or some of {sorted(REPLY_KEYS)}"
             )
-        return Job((load_reply(scenario_path, where, job),))
+        return Job((load_reply(scenario_path, where, job, read_code),))
 
     other_keys = sorted(set(job) - {SEQUENCE_KEY})
     if other_keys:
@@ -572,16 +801,60 @@ def load_job(scenario_path: Path, job_id: str, job: Any) -> Job:
         item_where = f"{where}, {SEQUENCE_KEY} item {index}"
         if not isinstance(spec, dict):
             raise StartupError(f"{item_where}: the item must be a JSON object")
-        replies.append(load_reply(scenario_path, item_where, spec))
+        replies.append(load_reply(scenario_path, item_where, spec, read_code))
     return Job(tuple(replies))
 
 
-def load_scenario(path: Path) -> dict[str, Job]:
-    """Load and validate a scenario file, returning the job for each jobId.
+SCENARIO_JOB_KEYS = ("jobs", "dts_jobs")
+SCENARIO_LIST_KEYS = ("tasks", "dts_sync_job_list", "dts_migration_job_list")
 
-    The file is a JSON object {"jobs": {"<jobId>": job}}. A job is either one
-    reply spec or {"sequence": [spec, ...]}. A sequence serves its specs in
-    order to successive requests for that jobId and then repeats the last one.
+
+def read_scenario_document(path: Path) -> dict[str, Any]:
+    """Read a scenario file and check its top-level keys, raising StartupError if they are invalid."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise StartupError(f"failed to read scenario file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise StartupError(f"scenario file {path} is not UTF-8") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StartupError(f"scenario file {path} is not valid JSON: {error}") from None
+    if (
+        not isinstance(document, dict)
+        or not any(key in document for key in SCENARIO_JOB_KEYS)
+        or not set(document) <= {*SCENARIO_JOB_KEYS, *SCENARIO_LIST_KEYS}
+        or not all(isinstance(document[key], dict) for key in SCENARIO_JOB_KEYS if key in document)
+        or not all(isinstance(document[key], list) for key in SCENARIO_LIST_KEYS if key in document)
+    ):
+        raise StartupError(
+            f"scenario file {path} must be a JSON object with the key 'jobs' (API 2.0 jobs), 'dts_jobs' "
+            "(API 3.0 DTS jobs) or both, each holding an object, and optionally 'tasks', "
+            "'dts_sync_job_list' and 'dts_migration_job_list', each holding a list"
+        )
+    return document
+
+
+def load_scenario(path: Path) -> dict[str, Job]:
+    """Load and validate a scenario file, returning the API 2.0 job for each jobId.
+
+    The file is a JSON object with these keys:
+
+    jobs: {"<jobId>": job}, the API 2.0 jobs of GetCdbDataSyncTaskCheckInfo.
+        A jobId is a decimal integer. Optional when dts_jobs is present.
+    tasks: optional list of the jobList entries that GetCdbDataSyncTaskList
+        pages through (see load_tasks).
+    dts_jobs: {"<JobId>": job}, the API 3.0 jobs that DescribeCheckSyncJobResult
+        and DescribeMigrationCheckJob both look up. A JobId matches
+        DTS_JOB_ID_RE. Optional when jobs is present.
+    dts_sync_job_list, dts_migration_job_list: optional lists of the JobList
+        entries that DescribeSyncJobs and DescribeMigrationJobs page through
+        (see load_dts_scenario).
+
+    A job of either API version is either one reply spec or
+    {"sequence": [spec, ...]}. A sequence serves its specs in order to
+    successive requests for that job and then repeats the last one.
     POST /__fake/reset restarts every sequence. A reply spec has these keys:
 
     body_file or body (exactly one): the reply body, a path relative to the
@@ -606,36 +879,62 @@ def load_scenario(path: Path) -> dict[str, Job]:
     pad_to_bytes: pad a JSON object body to exactly this many bytes, at most
         MAX_PAD_BYTES, with a leading field {"pad": "xxx..."}.
     invalid_utf8: if true, insert the bytes FF FE at the start of every
-        "message" and "stepName" string value of a JSON object body.
+        "message" and "stepName" string value of a JSON object body. The
+        match is case-sensitive, so API 3.0 fields such as "StepName" are
+        not changed.
 
-    Raises StartupError naming the file and the job at fault.
+    Raises StartupError naming the file and the job at fault, including a
+    fault in the API 3.0 keys, so that one call validates the whole file.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise StartupError(f"failed to read scenario file {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise StartupError(f"scenario file {path} is not UTF-8") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise StartupError(f"scenario file {path} is not valid JSON: {error}") from None
-    if (not isinstance(document, dict) or "jobs" not in document or not set(document) <= {"jobs", "tasks"}
-            or not isinstance(document["jobs"], dict)):
-        raise StartupError(
-            f"scenario file {path} must be a JSON object with the key 'jobs', holding an object, "
-            "and optionally 'tasks', holding a list")
-    return {job_id: load_job(path, job_id, job) for job_id, job in document["jobs"].items()}
+    document = read_scenario_document(path)
+    jobs = {job_id: load_job(path, job_id, job) for job_id, job in document.get("jobs", {}).items()}
+    load_dts_scenario(path)
+    return jobs
 
 
 def load_tasks(path: Path) -> list[dict[str, Any]]:
     """Load the optional "tasks" list of a scenario: the jobList entries that
     GetCdbDataSyncTaskList pages through. Each entry is sent as written."""
-    document = json.loads(path.read_text(encoding="utf-8"))
+    document = read_scenario_document(path)
     tasks = document.get("tasks", [])
     if not isinstance(tasks, list) or not all(isinstance(task, dict) and "jobId" in task for task in tasks):
         raise StartupError(f"scenario file {path}: 'tasks' must be a list of objects with a jobId")
     return tasks
+
+
+@dataclasses.dataclass(frozen=True)
+class DtsScenario:
+    """API 3.0 part of a scenario."""
+
+    # Jobs of DescribeCheckSyncJobResult and DescribeMigrationCheckJob, by JobId.
+    jobs: dict[str, Job]
+    # JobList entries of DescribeSyncJobs, sent as written.
+    sync_job_list: list[dict[str, Any]]
+    # JobList entries of DescribeMigrationJobs, sent as written.
+    migration_job_list: list[dict[str, Any]]
+
+
+def load_dts_job_list(path: Path, document: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """Return an optional list of JobList entries, raising StartupError unless each is an object with a JobId."""
+    entries = document.get(key, [])
+    if not all(isinstance(entry, dict) and "JobId" in entry for entry in entries):
+        raise StartupError(f"scenario file {path}: '{key}' must be a list of objects with a 'JobId' key")
+    return entries
+
+
+def load_dts_scenario(path: Path) -> DtsScenario:
+    """Load the API 3.0 keys of a scenario: dts_jobs, dts_sync_job_list and dts_migration_job_list.
+
+    Each list entry is an object with at least a "JobId" key. The list actions
+    send the entries as written, so a test can give them any other fields.
+    """
+    document = read_scenario_document(path)
+    jobs = {job_id: load_dts_job(path, job_id, job) for job_id, job in document.get("dts_jobs", {}).items()}
+    return DtsScenario(
+        jobs,
+        load_dts_job_list(path, document, "dts_sync_job_list"),
+        load_dts_job_list(path, document, "dts_migration_job_list"),
+    )
 
 
 # --- Request verification --------------------------------------------------
@@ -709,14 +1008,165 @@ def redact(params: Mapping[str, str]) -> dict[str, str]:
     return {name: REDACTED_VALUE if name in REDACTED_PARAMS else value for name, value in params.items()}
 
 
+# --- API 3.0 verification and replies ------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Api3Request:
+    """API 3.0 request as received."""
+
+    path: str
+    query: str
+    # Header values by lower-case name. A repeated header keeps its first value.
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def parse_tc3_timestamp(headers: Mapping[str, str]) -> int:
+    """Return X-TC-Timestamp as an int, raising Api3Error if it is missing or not a decimal number."""
+    text = headers.get("x-tc-timestamp", "")
+    if not text:
+        raise Api3Error(MISSING_PARAMETER, "missing header X-TC-Timestamp, set it to the Unix time in seconds")
+    timestamp = parse_bounded_integer(text, DECIMAL_RE)
+    if timestamp is None:
+        raise Api3Error(INVALID_PARAMETER_CODE, f"X-TC-Timestamp {text!r} is not a decimal number of Unix seconds")
+    return timestamp
+
+
+def check_tc3_token(headers: Mapping[str, str], expected_token: str | None) -> None:
+    """Raise Api3Error unless X-TC-Token matches the configured session token, or is absent when none is configured."""
+    token = headers.get("x-tc-token")
+    if expected_token is None:
+        if token is not None:
+            raise Api3Error(
+                TC3_TOKEN_FAILURE,
+                "X-TC-Token was sent, but the fake has no session token (TENCENTCLOUD_SESSION_TOKEN), "
+                "so the request must not carry one",
+            )
+    elif token is None:
+        raise Api3Error(TC3_TOKEN_FAILURE, "missing header X-TC-Token, which temporary credentials require")
+    elif not hmac.compare_digest(token.encode("utf-8"), expected_token.encode("utf-8")):
+        raise Api3Error(TC3_TOKEN_FAILURE, "X-TC-Token does not match the session token of this SecretId")
+
+
+def verify_tc3_request(headers: Mapping[str, str], body: bytes, credentials: Credentials, now: float) -> None:
+    """Verify the TC3-HMAC-SHA256 Authorization of a DTS request, raising Api3Error if it fails.
+
+    Checks the Authorization format, Content-Type, Host, SecretId, the clock
+    skew of X-TC-Timestamp, the credential date, X-TC-Token and the signature.
+    headers maps lower-case names to values. now is the server clock in Unix
+    seconds, a parameter so that tests can fix it.
+    """
+    timestamp = parse_tc3_timestamp(headers)
+    authorization = headers.get("authorization", "")
+    if not authorization:
+        raise Api3Error(TC3_INVALID_AUTHORIZATION, "missing header Authorization")
+    match = TC3_AUTHORIZATION_RE.fullmatch(authorization)
+    if match is None:
+        raise Api3Error(
+            TC3_INVALID_AUTHORIZATION,
+            "Authorization is malformed, expected 'TC3-HMAC-SHA256 Credential=<SecretId>/<YYYY-MM-DD>/dts/"
+            "tc3_request, SignedHeaders=content-type;host, Signature=<64 lower-case hex digits>'",
+        )
+    if match["service"] != DTS_SERVICE:
+        raise Api3Error(
+            TC3_INVALID_AUTHORIZATION, f"the credential scope names service {match['service']!r}, expected 'dts'"
+        )
+    if match["signed_headers"] != TC3_SIGNED_HEADERS:
+        raise Api3Error(
+            TC3_INVALID_AUTHORIZATION,
+            f"SignedHeaders is {match['signed_headers']!r}, but the fake accepts only {TC3_SIGNED_HEADERS!r}",
+        )
+    content_type = headers.get("content-type", "")
+    if content_type.strip().lower() not in TC3_CONTENT_TYPES:
+        raise Api3Error(
+            INVALID_PARAMETER_CODE,
+            f"Content-Type {content_type!r} is not supported, send 'application/json; charset=utf-8'",
+        )
+    host = headers.get("host", "")
+    if not host.strip():
+        raise Api3Error(MISSING_PARAMETER, "missing header Host")
+
+    if match["secret_id"] != credentials.secret_id:
+        raise Api3Error(TC3_SECRET_ID_NOT_FOUND, f"SecretId {match['secret_id']!r} not found")
+    skew = abs(now - timestamp)
+    if skew > TC3_MAX_CLOCK_SKEW_SECONDS:
+        raise Api3Error(
+            TC3_SIGNATURE_EXPIRE,
+            f"X-TC-Timestamp is {skew:.0f} s away from the server clock, more than {TC3_MAX_CLOCK_SKEW_SECONDS} s",
+        )
+    expected_date = utc_date(timestamp)
+    if match["date"] != expected_date:
+        # A client that formats the date in local time makes this mistake,
+        # for example from 00:00 to 08:00 in UTC+8.
+        raise Api3Error(
+            TC3_SIGNATURE_FAILURE,
+            f"the credential date {match['date']} is not {expected_date}, the UTC date of X-TC-Timestamp",
+        )
+    check_tc3_token(headers, credentials.session_token)
+
+    expected = tc3_sign(
+        credentials.secret_id, credentials.secret_key, DTS_SERVICE, host, content_type, timestamp, body
+    )
+    if not hmac.compare_digest(expected.signature, match["signature"]):
+        # Comparing these with the client's is the quickest way to find a
+        # signing bug. Neither contains the key or a signature.
+        logger.info(
+            "TC3 signature mismatch. The fake signed this canonical request: %r, string to sign: %r",
+            expected.canonical_request,
+            expected.string_to_sign,
+        )
+        raise Api3Error(
+            TC3_SIGNATURE_FAILURE,
+            "the signature does not match the request, check the canonical request and the key",
+        )
+
+
+def api3_reply(response: dict[str, Any]) -> Reply:
+    """Build an HTTP 200 API 3.0 reply {"Response": {..., "RequestId": "<uuid4>"}}."""
+    document = {"Response": {**response, "RequestId": str(uuid.uuid4())}}
+    body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    return Reply(200, JSON_CONTENT_TYPE, body, find_error_code(body))
+
+
+def api3_error_reply(error: Api3Error) -> Reply:
+    return api3_reply({"Error": {"Code": error.code, "Message": error.message}})
+
+
+def parse_api3_body(body: bytes) -> dict[str, Any]:
+    """Return the request body as a dict, raising Api3Error unless it is a UTF-8 JSON object."""
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):  # invalid UTF-8 or JSON, or nested too deep
+        document = None
+    if not isinstance(document, dict):
+        raise Api3Error(
+            INVALID_PARAMETER_CODE, 'the request body must be a UTF-8 JSON object, such as {"JobId": "..."}'
+        )
+    return document
+
+
+def read_page_parameter(params: Mapping[str, Any], name: str, default: int, minimum: int, maximum: int | None) -> int:
+    """Return the integer Limit or Offset of a list request, raising Api3Error if it is out of range."""
+    value = params.get(name, default)
+    is_integer = isinstance(value, int) and not isinstance(value, bool)
+    if not is_integer or value < minimum or (maximum is not None and value > maximum):
+        expected = f"from {minimum} to {maximum}" if maximum is not None else f"of {minimum} or more"
+        raise Api3Error(
+            INVALID_PARAMETER_VALUE, f"{name} {json.dumps(value)} is invalid, expected an integer {expected}"
+        )
+    return value
+
+
 class FakeApi:
     """Verifies API requests, chooses their replies and records them."""
 
     def __init__(self, credentials: Credentials, jobs: dict[str, Job],
-                 tasks: list[dict[str, Any]] | None = None) -> None:
+                 tasks: list[dict[str, Any]] | None = None, dts: DtsScenario | None = None) -> None:
         self.credentials = credentials
         self.jobs = jobs
         self.tasks = tasks or []
+        self.dts = dts or DtsScenario({}, [], [])
         # Only requests with the configured SecretId reach the nonce check, so
         # one history serves as the per-SecretId history.
         self.nonce_history = NonceHistory(NONCE_HISTORY_SIZE)
@@ -747,6 +1197,7 @@ class FakeApi:
             logger.info("rejected %s request with code %d: %s", request.method, error.code, error.message)
         self.request_log.append(
             {
+                "api": "2.0",
                 "method": request.method,
                 "path": request.path,
                 "host": request.host,
@@ -758,10 +1209,105 @@ class FakeApi:
         )
         return reply
 
+    def handle_api3(self, request: Api3Request, now: float | None = None) -> Reply:
+        """Verify an API 3.0 DTS request and return its reply, recording both in the request log.
+
+        now is the server clock in Unix seconds, by default time.time().
+        """
+        params: dict[str, Any] | None = None
+        body_error: Api3Error | None = None
+        try:
+            params = parse_api3_body(request.body)
+        except Api3Error as error:
+            body_error = error  # reported only once the request has passed verification
+        verified = False
+        try:
+            if request.path != API3_PATH:
+                raise Api3Error(
+                    INVALID_PARAMETER_CODE, f"API 3.0 requests must go to path /, not {request.path!r}"
+                )
+            if request.query:
+                raise Api3Error(INVALID_PARAMETER_CODE, "API 3.0 POST requests must not have a query string")
+            verify_tc3_request(
+                request.headers, request.body, self.credentials, time.time() if now is None else now
+            )
+            verified = True
+            reply = self._serve_dts_action(request.headers, params, body_error)
+        except Api3Error as error:
+            reply = api3_error_reply(error)
+            logger.info("rejected API 3.0 request with %s: %s", error.code, error.message)
+        self.request_log.append(
+            {
+                "api": "3.0",
+                "method": "POST",
+                "path": request.path,
+                "host": request.headers.get("host", ""),
+                "action": request.headers.get("x-tc-action"),
+                "version": request.headers.get("x-tc-version"),
+                "region": request.headers.get("x-tc-region"),
+                "job_id": params.get("JobId") if params is not None else None,
+                # The request body, or None if it is not a JSON object.
+                "params": params,
+                "token_sent": "x-tc-token" in request.headers,
+                "code": reply.code,
+                "verified": verified,
+                "fault": reply.fault,
+            }
+        )
+        return reply
+
+    def _serve_dts_action(
+        self, headers: Mapping[str, str], params: dict[str, Any] | None, body_error: Api3Error | None
+    ) -> Reply:
+        """Check the action, version, region and body of a verified request and return its reply."""
+        action = headers.get("x-tc-action", "")
+        if action not in DTS_CHECK_ACTIONS | DTS_LIST_ACTIONS:
+            supported = ", ".join(sorted(DTS_CHECK_ACTIONS | DTS_LIST_ACTIONS))
+            raise Api3Error(INVALID_ACTION, f"action {action!r} is not supported, expected one of {supported}")
+        version = headers.get("x-tc-version", "")
+        if not version:
+            raise Api3Error(MISSING_PARAMETER, f"missing header X-TC-Version, set it to {DTS_VERSION}")
+        if version != DTS_VERSION:
+            raise Api3Error(NO_SUCH_VERSION, f"version {version!r} of dts is not supported, use {DTS_VERSION}")
+        if not headers.get("x-tc-region", "").strip():
+            raise Api3Error(
+                UNSUPPORTED_REGION, "X-TC-Region is missing or empty, set it to a region such as ap-guangzhou"
+            )
+        if body_error is not None:
+            raise body_error
+        assert params is not None
+        if action == SYNC_LIST_ACTION:
+            return self._list_dts_jobs(self.dts.sync_job_list, params)
+        if action == MIGRATION_LIST_ACTION:
+            return self._list_dts_jobs(self.dts.migration_job_list, params)
+        return self._check_dts_job(params)
+
+    def _check_dts_job(self, params: Mapping[str, Any]) -> Reply:
+        """Serve the scenario reply of the JobId in a DescribeCheckSyncJobResult or DescribeMigrationCheckJob body."""
+        if "JobId" not in params:
+            raise Api3Error(MISSING_PARAMETER, "missing parameter JobId")
+        job_id = params["JobId"]
+        if not isinstance(job_id, str):
+            raise Api3Error(INVALID_PARAMETER_CODE, f"JobId must be a string, not {json.dumps(job_id)}")
+        job = self.dts.jobs.get(job_id)
+        if job is None:
+            raise Api3Error(RESOURCE_NOT_FOUND, f"DTS job {job_id!r} not found")
+        reply = job.next_reply()
+        if reply.fault is not None:
+            logger.info("serving DTS job %s with fault %s", job_id, reply.fault)
+        return reply
+
+    @staticmethod
+    def _list_dts_jobs(jobs: list[dict[str, Any]], params: Mapping[str, Any]) -> Reply:
+        """Serve one page of a JobList: Offset (default 0) and Limit (default 20, at most 100)."""
+        limit = read_page_parameter(params, "Limit", DTS_LIST_DEFAULT_LIMIT, 1, DTS_LIST_MAX_LIMIT)
+        offset = read_page_parameter(params, "Offset", 0, 0, None)
+        return api3_reply({"TotalCount": len(jobs), "JobList": jobs[offset : offset + limit]})
+
     def reset(self) -> None:
         """Clear the request log and make every job start again from its first reply."""
         self.request_log.clear()
-        for job in self.jobs.values():
+        for job in (*self.jobs.values(), *self.dts.jobs.values()):
             job.rewind()
 
     @staticmethod
@@ -906,7 +1452,9 @@ class FakeApiHandler(BaseHTTPRequestHandler):
         if body is None:
             return
         path, _, query = self.path.partition("?")
-        if path == API_PATH:
+        if ACTION_HEADER in self.headers:
+            self._serve_api3(path, query, body)
+        elif path == API_PATH:
             self._serve_api(path, query, body.decode("latin-1"))
         elif path == RESET_PATH:
             self.server.api.reset()
@@ -926,6 +1474,13 @@ class FakeApiHandler(BaseHTTPRequestHandler):
             content_type=self.headers.get("Content-Type", ""),
         )
         self._send_reply(self.server.api.handle(request))
+
+    def _serve_api3(self, path: str, query: str, body: bytes) -> None:
+        headers: dict[str, str] = {}
+        for name, value in self.headers.items():
+            headers.setdefault(name.lower(), value)
+        request = Api3Request(path=path, query=query, headers=headers, body=body)
+        self._send_reply(self.server.api.handle_api3(request))
 
     def _send_reply(self, reply: Reply) -> None:
         """Send a scenario reply after its delay, or serve its connection fault."""
@@ -1110,9 +1665,11 @@ class FakeApiServer(ThreadingHTTPServer):
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Fake Tencent Cloud API 2.0 server for GetCdbDataSyncTaskCheckInfo. "
+        description="Fake Tencent Cloud API server: API 2.0 GetCdbDataSyncTaskCheckInfo and "
+        "GetCdbDataSyncTaskList on /v2/index.php, and API 3.0 DTS check and list actions on / "
+        "(POST with an X-TC-Action header). "
         "Requests must be signed with TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, "
-        "and carry TENCENTCLOUD_SESSION_TOKEN as Token when that variable is set."
+        "and carry TENCENTCLOUD_SESSION_TOKEN as Token or X-TC-Token when that variable is set."
     )
     parser.add_argument(
         "--host",
@@ -1121,7 +1678,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port to listen on, or 0 (default) to pick a free port")
     parser.add_argument("--port-file", type=Path, help="file to write the bound port number to once listening")
-    parser.add_argument("--scenario", type=Path, required=True, help="JSON file that sets the reply for each jobId")
+    parser.add_argument(
+        "--scenario", type=Path, required=True, help="JSON file that sets the reply for each jobId and DTS JobId"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     if args.host not in ALLOWED_HOSTS:
@@ -1170,8 +1729,10 @@ def main(argv: list[str] | None = None) -> int:
         credentials = credentials_from_env()
         jobs = load_scenario(args.scenario)
         tasks = load_tasks(args.scenario)
+        dts = load_dts_scenario(args.scenario)
+        api = FakeApi(credentials, jobs, tasks, dts)
         try:
-            server = FakeApiServer((bind_address, args.port), address_family, FakeApi(credentials, jobs, tasks))
+            server = FakeApiServer((bind_address, args.port), address_family, api)
         except OSError as error:
             raise StartupError(f"failed to listen on {args.host} port {args.port}: {error.strerror}") from None
         port = server.server_address[1]
@@ -1187,7 +1748,9 @@ def main(argv: list[str] | None = None) -> int:
 
     url_host = f"[{bind_address}]" if address_family == socket.AF_INET6 else bind_address
     print(f"fake API listening on http://{url_host}:{port}{API_PATH}", flush=True)
-    logger.info("serving %d jobs from %s", len(jobs), args.scenario)
+    logger.info(
+        "serving %d API 2.0 jobs and %d API 3.0 DTS jobs from %s", len(jobs), len(dts.jobs), args.scenario
+    )
 
     # A short poll interval keeps shutdown() quick, which matters in tests that start many servers.
     server_thread = threading.Thread(

@@ -1,8 +1,9 @@
 """Self-test of the fake Tencent Cloud API server.
 
-Checks the signing helper against published vectors, the reply files, the
-scenario keys, and a running fake_api.py subprocess on 127.0.0.1: request
-verification, scenario replies, connection faults, reply sequences, the
+Checks the API 2.0 and API 3.0 (TC3-HMAC-SHA256) signing helpers against
+published vectors, the reply files, the scenario keys, and a running
+fake_api.py subprocess on 127.0.0.1: request verification of both API
+versions, scenario replies, connection faults, reply sequences, the
 test-support endpoints and start-up errors.
 
 Run from the repository root:
@@ -12,6 +13,8 @@ Run from the repository root:
 from __future__ import annotations
 
 import collections
+import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -25,6 +28,7 @@ import time
 import unittest
 import unittest.mock
 import urllib.parse
+import uuid
 from pathlib import Path
 
 FAKE_API_DIR = Path(__file__).resolve().parent
@@ -39,6 +43,7 @@ DISCOVERY_SCENARIO = FAKE_API_DIR / "scenarios" / "discovery.json"
 DEMO_SCENARIO = FAKE_API_DIR / "scenarios" / "demo.json"
 SLOW_SCENARIO = FAKE_API_DIR / "scenarios" / "slow.json"
 FAULTS_SCENARIO = FAKE_API_DIR / "scenarios" / "faults.json"
+DTS_SCENARIO = FAKE_API_DIR / "scenarios" / "dts.json"
 SEED_BODY = (REPLIES_DIR / "seed_response.json").read_bytes()
 
 TEST_SECRET_ID = "AKIDfakeApiSelfTest0000000000000000"
@@ -1186,6 +1191,789 @@ class StartupTest(unittest.TestCase):
                     self.assertFalse(server.port_file.exists())
                 finally:
                     server.close()
+
+
+# --- API 3.0 (DTS, TC3-HMAC-SHA256) ------------------------------------------
+
+# TC3-HMAC-SHA256 documentation vector for service cvm. The payload contains
+# the six-character escapes \u672a and so on, not the characters they encode.
+TC3_DOC_SECRET_ID = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"
+TC3_DOC_SECRET_KEY = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"
+TC3_DOC_HOST = "cvm.tencentcloudapi.com"
+TC3_DOC_TIMESTAMP = 1551113065
+TC3_DOC_PAYLOAD = b'{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
+TC3_DOC_PAYLOAD_HASH = "35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064"
+TC3_DOC_CANONICAL_REQUEST_HASH = "5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031"
+TC3_DOC_SIGNATURE = "72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168"
+
+# The scenarios/dts.json job whose reply each check action is tested with.
+DTS_REPLY_FILES = {
+    "sync-pass01": "dts_sync_check_success.json",
+    "sync-run01": "dts_sync_check_running.json",
+    "sync-fail01": "dts_sync_check_failed.json",
+    "dts-pass01": "dts_migration_check_pass.json",
+    "dts-fail01": "dts_migration_check_not_pass.json",
+    "dts-run01": "dts_migration_check_running.json",
+    "sync-auth01": "dts_error_auth.json",
+    "sync-throttle01": "dts_error_throttled.json",
+    "dts-gone01": "dts_error_not_found.json",
+    "sync-internal01": "dts_error_internal.json",
+}
+SYNC_JOB_IDS = ["sync-pass01", "sync-run01", "sync-fail01", "sync-auth01", "sync-throttle01", "sync-internal01"]
+MIGRATION_JOB_IDS = ["dts-pass01", "dts-fail01", "dts-run01"]
+
+
+def lower_case_keys(headers: dict[str, str]) -> dict[str, str]:
+    """Return headers keyed by lower-case name, the form that verify_tc3_request takes."""
+    return {name.lower(): value for name, value in headers.items()}
+
+
+class Tc3SigningTest(unittest.TestCase):
+    def sign_documented_vector(self, service: str = "cvm") -> fake_api.Tc3Signature:
+        return fake_api.tc3_sign(
+            TC3_DOC_SECRET_ID,
+            TC3_DOC_SECRET_KEY,
+            service,
+            TC3_DOC_HOST,
+            "application/json; charset=utf-8",
+            TC3_DOC_TIMESTAMP,
+            TC3_DOC_PAYLOAD,
+        )
+
+    def test_documented_vector(self):
+        signed = self.sign_documented_vector()
+        expected_canonical_request = (
+            "POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:cvm.tencentcloudapi.com\n\n"
+            f"content-type;host\n{TC3_DOC_PAYLOAD_HASH}"
+        )
+        self.assertEqual(signed.canonical_request, expected_canonical_request)
+        canonical_request_hash = hashlib.sha256(signed.canonical_request.encode("utf-8")).hexdigest()
+        self.assertEqual(canonical_request_hash, TC3_DOC_CANONICAL_REQUEST_HASH)
+        self.assertEqual(
+            signed.string_to_sign,
+            f"TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n{TC3_DOC_CANONICAL_REQUEST_HASH}",
+        )
+        self.assertEqual(signed.signature, TC3_DOC_SIGNATURE)
+        self.assertEqual(
+            signed.authorization,
+            "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2019-02-25/cvm/tc3_request, "
+            f"SignedHeaders=content-type;host, Signature={TC3_DOC_SIGNATURE}",
+        )
+
+    def test_service_changes_signature(self):
+        signed = self.sign_documented_vector(service="dts")
+        self.assertNotEqual(signed.signature, TC3_DOC_SIGNATURE)
+        self.assertIn("/2019-02-25/dts/tc3_request,", signed.authorization)
+        self.assertIn("\n2019-02-25/dts/tc3_request\n", signed.string_to_sign)
+
+    def test_canonical_headers_lower_cased_and_trimmed(self):
+        canonical_request = fake_api.tc3_canonical_request(" CVM.TencentCloudAPI.com ", "Application/JSON ", b"")
+        self.assertIn("\ncontent-type:application/json\nhost:cvm.tencentcloudapi.com\n\n", canonical_request)
+        self.assertTrue(canonical_request.endswith(hashlib.sha256(b"").hexdigest()))
+
+    def test_credential_date_is_utc(self):
+        # 00:30 on 1 March in UTC+8 is still 29 February in UTC.
+        local_time = datetime.datetime(2024, 3, 1, 0, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+        timestamp = int(local_time.timestamp())
+        self.assertEqual(fake_api.utc_date(timestamp), "2024-02-29")
+        credentials = fake_api.Credentials(TEST_SECRET_ID, TEST_SECRET_KEY, None)
+        payload = b'{"JobId": "sync-pass01"}'
+        utc_headers = fake_api.dts_request_headers(
+            fake_api.SYNC_CHECK_ACTION, payload, "127.0.0.1:1", TEST_SECRET_ID, TEST_SECRET_KEY, timestamp=timestamp
+        )
+        self.assertIn("/2024-02-29/dts/tc3_request,", utc_headers["Authorization"])
+        fake_api.verify_tc3_request(lower_case_keys(utc_headers), payload, credentials, now=timestamp)
+
+        local_headers = fake_api.dts_request_headers(
+            fake_api.SYNC_CHECK_ACTION,
+            payload,
+            "127.0.0.1:1",
+            TEST_SECRET_ID,
+            TEST_SECRET_KEY,
+            timestamp=timestamp,
+            date="2024-03-01",
+        )
+        with self.assertRaises(fake_api.Api3Error) as context:
+            fake_api.verify_tc3_request(lower_case_keys(local_headers), payload, credentials, now=timestamp)
+        self.assertEqual(context.exception.code, fake_api.TC3_SIGNATURE_FAILURE)
+        self.assertIn("2024-02-29", context.exception.message)
+
+    def test_request_headers(self):
+        headers = fake_api.dts_request_headers(
+            fake_api.SYNC_LIST_ACTION, b"{}", "127.0.0.1:1", TEST_SECRET_ID, TEST_SECRET_KEY, timestamp=1700000000
+        )
+        self.assertEqual(
+            set(headers),
+            {"Authorization", "Content-Type", "Host", "X-TC-Action", "X-TC-Timestamp", "X-TC-Version", "X-TC-Region"},
+        )
+        self.assertEqual(headers["Content-Type"], "application/json; charset=utf-8")
+        self.assertEqual(headers["Host"], "127.0.0.1:1")
+        self.assertEqual(headers["X-TC-Action"], "DescribeSyncJobs")
+        self.assertEqual(headers["X-TC-Timestamp"], "1700000000")
+        self.assertEqual(headers["X-TC-Version"], "2021-12-06")
+        self.assertEqual(headers["X-TC-Region"], "ap-guangzhou")
+        expected = fake_api.tc3_sign(
+            TEST_SECRET_ID, TEST_SECRET_KEY, "dts", "127.0.0.1:1", headers["Content-Type"], 1700000000, b"{}"
+        )
+        self.assertEqual(headers["Authorization"], expected.authorization)
+
+    def test_request_headers_token_and_no_region(self):
+        headers = fake_api.dts_request_headers(
+            fake_api.SYNC_LIST_ACTION, b"{}", "h", TEST_SECRET_ID, TEST_SECRET_KEY, region=None, token="t"
+        )
+        self.assertNotIn("X-TC-Region", headers)
+        self.assertEqual(headers["X-TC-Token"], "t")
+
+
+class DtsReplyFilesTest(unittest.TestCase):
+    def test_sync_check_success(self):
+        response = load_reply("dts_sync_check_success.json")["Response"]
+        self.assertEqual(response["Status"], "success")
+        self.assertEqual((response["StepCount"], response["StepCur"], response["Progress"]), (5, 5, 100))
+        steps = response["StepInfos"]
+        self.assertEqual([step["StepNo"] for step in steps], [1, 2, 3, 4, 5])
+        self.assertEqual(
+            [step["StepId"] for step in steps],
+            ["ConnectDBCheck", "VersionCheck", "SrcPrivilegeCheck", "DstSpaceCheck", "BinlogParamCheck"],
+        )
+        self.assertEqual({step["Status"] for step in steps}, {"finished"})
+        self.assertEqual({step["Progress"] for step in steps}, {100})
+        self.assertEqual([step["Errors"] for step in steps], [[]] * 5)
+        warnings = [warning for step in steps for warning in step["Warnings"]]
+        self.assertEqual(len(warnings), 1)
+        self.assertEqual(set(warnings[0]), {"Code", "Message", "Solution", "HelpDoc", "SkipInfo"})
+        self.assertTrue(all(step["StepName"] and step["StartTime"] for step in steps))
+
+    def test_sync_check_running(self):
+        response = load_reply("dts_sync_check_running.json")["Response"]
+        self.assertEqual(response["Status"], "running")
+        self.assertEqual((response["StepCount"], response["StepCur"]), (5, 3))
+        self.assertEqual(
+            [step["Status"] for step in response["StepInfos"]],
+            ["finished", "finished", "running", "notStarted", "notStarted"],
+        )
+
+    def test_sync_check_failed(self):
+        response = load_reply("dts_sync_check_failed.json")["Response"]
+        self.assertEqual(response["Status"], "failed")
+        self.assertEqual(response["StepCur"], 3)
+        steps = response["StepInfos"]
+        self.assertEqual(
+            [step["Status"] for step in steps], ["finished", "finished", "failed", "notStarted", "notStarted"]
+        )
+        (error,) = steps[2]["Errors"]
+        self.assertIn("privilege", error["Message"])
+        self.assertEqual(set(error), {"Code", "Message", "Solution", "HelpDoc", "SkipInfo"})
+
+    def test_migration_check_pass(self):
+        response = load_reply("dts_migration_check_pass.json")["Response"]
+        self.assertEqual(response["Status"], "success")
+        self.assertEqual(response["CheckFlag"], "checkPass")
+        self.assertEqual(response["BriefMsg"], "success")
+        steps = response["StepInfo"]
+        self.assertEqual([step["StepNo"] for step in steps], [0, 1, 2, 3])
+        self.assertEqual([step["StepStatus"] for step in steps], ["pass", "pass", "warning", "pass"])
+        for step in steps:
+            self.assertEqual((step["StepMessage"], step["DetailCheckItems"], step["HasSkipped"]), ("", [], False))
+            self.assertTrue(step["StepId"])
+            self.assertTrue(step["StepName"])
+
+    def test_migration_check_not_pass(self):
+        response = load_reply("dts_migration_check_not_pass.json")["Response"]
+        self.assertEqual((response["Status"], response["CheckFlag"]), ("success", "checkNotPass"))
+        self.assertTrue(response["BriefMsg"])
+        steps = response["StepInfo"]
+        self.assertEqual([step["StepStatus"] for step in steps], ["pass", "failed", "blocked", "notStarted"])
+        self.assertTrue(steps[1]["StepMessage"])
+
+    def test_migration_check_running(self):
+        response = load_reply("dts_migration_check_running.json")["Response"]
+        self.assertEqual((response["Status"], response["CheckFlag"]), ("running", ""))
+        self.assertEqual([step["StepStatus"] for step in response["StepInfo"]], ["pass", "notStarted", "notStarted"])
+
+    def test_error_replies(self):
+        expected_codes = {
+            "dts_error_auth.json": "AuthFailure.SignatureFailure",
+            "dts_error_throttled.json": "RequestLimitExceeded",
+            "dts_error_not_found.json": "ResourceNotFound",
+            "dts_error_internal.json": "InternalError",
+        }
+        for name, code in expected_codes.items():
+            with self.subTest(name=name):
+                response = load_reply(name)["Response"]
+                self.assertEqual(set(response), {"Error", "RequestId"})
+                self.assertEqual(response["Error"]["Code"], code)
+                self.assertTrue(response["Error"]["Message"])
+
+    def test_every_reply_has_request_id(self):
+        for name in DTS_REPLY_FILES.values():
+            with self.subTest(name=name):
+                document = load_reply(name)
+                self.assertEqual(list(document), ["Response"])
+                self.assertEqual(uuid.UUID(document["Response"]["RequestId"]).version, 4)
+
+
+class DtsScenarioKeysTest(unittest.TestCase):
+    """Validation of the API 3.0 scenario keys, loaded in-process."""
+
+    def write_scenario(self, document: dict) -> Path:
+        directory = tempfile.TemporaryDirectory(prefix="fake_api_test_")
+        self.addCleanup(directory.cleanup)
+        path = Path(directory.name) / "scenario.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        return path
+
+    def assert_rejected(self, document: dict, expected_text: str) -> None:
+        path = self.write_scenario(document)
+        with self.assertRaises(fake_api.StartupError) as context:
+            fake_api.load_scenario(path)
+        self.assertIn(expected_text, str(context.exception))
+
+    def test_dts_scenario_loads(self):
+        self.assertEqual(set(fake_api.load_scenario(DTS_SCENARIO)), {"206"})
+        dts = fake_api.load_dts_scenario(DTS_SCENARIO)
+        self.assertEqual(set(dts.jobs), set(DTS_REPLY_FILES))
+        self.assertEqual([job["JobId"] for job in dts.sync_job_list], SYNC_JOB_IDS)
+        self.assertEqual([job["JobId"] for job in dts.migration_job_list], MIGRATION_JOB_IDS)
+        self.assertEqual(dts.jobs["sync-throttle01"].replies[0].code, "RequestLimitExceeded")
+        self.assertIsNone(dts.jobs["sync-pass01"].replies[0].code)
+
+    def test_jobs_optional_with_dts_jobs(self):
+        path = self.write_scenario({"dts_jobs": {"a": {"body": "{}"}}})
+        self.assertEqual(fake_api.load_scenario(path), {})
+        self.assertEqual(set(fake_api.load_dts_scenario(path).jobs), {"a"})
+        self.assertEqual(fake_api.load_tasks(path), [])
+
+    def test_older_scenarios_have_no_dts_jobs(self):
+        dts = fake_api.load_dts_scenario(E2E_SCENARIO)
+        self.assertEqual((dts.jobs, dts.sync_job_list, dts.migration_job_list), ({}, [], []))
+
+    def test_valid_job_ids_accepted(self):
+        for job_id in ("a", "0", "sync-abc_1", "A" * 64):
+            with self.subTest(job_id=job_id):
+                path = self.write_scenario({"dts_jobs": {job_id: {"body": "{}"}}})
+                self.assertIn(job_id, fake_api.load_dts_scenario(path).jobs)
+
+    def test_invalid_job_ids_rejected(self):
+        for job_id in ("", "-abc", "_abc", "a" * 65, "a b", "a.b", "sync/1", "\u00e4bc"):
+            with self.subTest(job_id=job_id):
+                self.assert_rejected({"dts_jobs": {job_id: {"body": "{}"}}}, "JobId must be")
+
+    def test_invalid_dts_job_rejected(self):
+        cases = {
+            "unknown fault": ({"dts_jobs": {"a": {"body": "{}", "fault": "reset"}}}, "DTS job a: 'fault'"),
+            "empty sequence": ({"dts_jobs": {"a": {"sequence": []}}}, "non-empty list"),
+            "not an object": ({"dts_jobs": {"a": "body"}}, "must be a JSON object"),
+            "missing body file": ({"dts_jobs": {"a": {"body_file": "absent.json"}}}, "absent.json"),
+        }
+        for case, (document, expected_text) in cases.items():
+            with self.subTest(case=case):
+                self.assert_rejected(document, expected_text)
+
+    def test_invalid_top_level_rejected(self):
+        cases = {
+            "neither jobs key": {"dts_sync_job_list": []},
+            "dts_jobs a list": {"dts_jobs": []},
+            "list key an object": {"dts_jobs": {}, "dts_sync_job_list": {}},
+            "unknown key": {"dts_jobs": {}, "dts_job_list": []},
+        }
+        for case, document in cases.items():
+            with self.subTest(case=case):
+                self.assert_rejected(document, "'dts_jobs'")
+
+    def test_list_entries_need_job_id(self):
+        for key in ("dts_sync_job_list", "dts_migration_job_list"):
+            for entries in ([{"JobName": "x"}], ["sync-1"], [None]):
+                with self.subTest(key=key, entries=entries):
+                    self.assert_rejected({"dts_jobs": {}, key: entries}, f"'{key}' must be a list of objects")
+
+
+class DtsClientMixin(ApiClientMixin):
+    """Helpers that send API 3.0 DTS requests to the FakeServerProcess in cls.server."""
+
+    def dts_call(
+        self,
+        action: str,
+        document: object = None,
+        *,
+        payload: bytes | None = None,
+        path: str = "/",
+        header_overrides: dict | None = None,
+        **options,
+    ):
+        """Send a signed DTS request and return (status, content type, body).
+
+        The body is payload, or else document as JSON ({} when None). Other
+        options go to dts_request_headers. header_overrides replaces header
+        values after signing, and a value of None removes the header.
+        """
+        if payload is None:
+            payload = json.dumps({} if document is None else document).encode("utf-8")
+        secret_id = options.pop("secret_id", TEST_SECRET_ID)
+        secret_key = options.pop("secret_key", TEST_SECRET_KEY)
+        host = options.pop("host", self.server.host)
+        headers = fake_api.dts_request_headers(action, payload, host, secret_id, secret_key, **options)
+        headers["Host"] = self.server.host
+        for name, value in (header_overrides or {}).items():
+            if value is None:
+                headers.pop(name, None)
+            else:
+                headers[name] = value
+        return self.send("POST", path, payload, headers)
+
+    def dts_response(self, action: str, document: object = None, **options) -> dict:
+        """Send a signed DTS request and return the "Response" object of its HTTP 200 JSON reply."""
+        status, content_type, body = self.dts_call(action, document, **options)
+        self.assertEqual(status, 200)
+        self.assertEqual(content_type, fake_api.JSON_CONTENT_TYPE)
+        document = json.loads(body)
+        self.assertEqual(list(document), ["Response"])
+        return document["Response"]
+
+    def assert_dts_error(self, response: dict, code: str) -> None:
+        self.assertIn("Error", response, response)
+        self.assertEqual(response["Error"]["Code"], code, response)
+        self.assertTrue(response["Error"]["Message"])
+        self.assertEqual(uuid.UUID(response["RequestId"]).version, 4)
+
+    def reset(self) -> None:
+        self.assertEqual(self.send("POST", fake_api.RESET_PATH, b"")[0], 200)
+
+
+class DtsServerTest(DtsClientMixin, unittest.TestCase):
+    """API 3.0 requests to a fake serving scenarios/dts.json without a session token."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = FakeServerProcess(credentials_environment(), DTS_SCENARIO)
+        cls.addClassCleanup(cls.server.close)
+
+    def test_sync_check_reply_sent_as_written(self):
+        status, content_type, body = self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-pass01"})
+        self.assertEqual(status, 200)
+        self.assertEqual(content_type, fake_api.JSON_CONTENT_TYPE)
+        self.assertEqual(body, (REPLIES_DIR / "dts_sync_check_success.json").read_bytes())
+
+    def test_migration_check_reply_sent_as_written(self):
+        status, _, body = self.dts_call(fake_api.MIGRATION_CHECK_ACTION, {"JobId": "dts-fail01"})
+        self.assertEqual(status, 200)
+        self.assertEqual(body, (REPLIES_DIR / "dts_migration_check_not_pass.json").read_bytes())
+
+    def test_every_dts_job_served_as_configured(self):
+        for job_id, name in DTS_REPLY_FILES.items():
+            action = fake_api.SYNC_CHECK_ACTION if job_id.startswith("sync-") else fake_api.MIGRATION_CHECK_ACTION
+            with self.subTest(job_id=job_id):
+                expected = (200, fake_api.JSON_CONTENT_TYPE, (REPLIES_DIR / name).read_bytes())
+                self.assertEqual(self.dts_call(action, {"JobId": job_id}), expected)
+
+    def test_extra_body_keys_ignored(self):
+        response = self.dts_response(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-run01", "Other": [1]})
+        self.assertEqual(response["Status"], "running")
+
+    def test_plain_json_content_type_accepted(self):
+        response = self.dts_response(
+            fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-run01"}, content_type="application/json"
+        )
+        self.assertEqual(response["Status"], "running")
+
+    def test_sync_list_default_page(self):
+        response = self.dts_response(fake_api.SYNC_LIST_ACTION)
+        self.assertEqual(set(response), {"TotalCount", "JobList", "RequestId"})
+        self.assertEqual(response["TotalCount"], 6)
+        self.assertEqual([job["JobId"] for job in response["JobList"]], SYNC_JOB_IDS)
+        self.assertEqual(
+            response["JobList"][0], {"JobId": "sync-pass01", "JobName": "orders to reporting", "Status": "running"}
+        )
+        self.assertEqual(uuid.UUID(response["RequestId"]).version, 4)
+
+    def test_sync_list_pages(self):
+        pages = [
+            self.dts_response(fake_api.SYNC_LIST_ACTION, {"Limit": 4, "Offset": offset}) for offset in (0, 4, 8)
+        ]
+        self.assertEqual([page["TotalCount"] for page in pages], [6, 6, 6])
+        self.assertEqual([job["JobId"] for job in pages[0]["JobList"]], SYNC_JOB_IDS[:4])
+        self.assertEqual([job["JobId"] for job in pages[1]["JobList"]], SYNC_JOB_IDS[4:])
+        self.assertEqual(pages[2]["JobList"], [])
+
+    def test_migration_list_pages(self):
+        response = self.dts_response(fake_api.MIGRATION_LIST_ACTION, {"Limit": 1, "Offset": 1})
+        self.assertEqual(response["TotalCount"], 3)
+        self.assertEqual([job["JobId"] for job in response["JobList"]], ["dts-fail01"])
+        whole = self.dts_response(fake_api.MIGRATION_LIST_ACTION, {"Limit": 100})
+        self.assertEqual([job["JobId"] for job in whole["JobList"]], MIGRATION_JOB_IDS)
+
+    def test_list_limit_bounds(self):
+        for limit in (1, 100):
+            with self.subTest(limit=limit):
+                response = self.dts_response(fake_api.SYNC_LIST_ACTION, {"Limit": limit})
+                self.assertEqual(len(response["JobList"]), min(limit, 6))
+
+    def test_bad_limit_rejected(self):
+        for action in (fake_api.SYNC_LIST_ACTION, fake_api.MIGRATION_LIST_ACTION):
+            for limit in (0, 101, -1, "5", 1.5, True, None):
+                with self.subTest(action=action, limit=limit):
+                    response = self.dts_response(action, {"Limit": limit})
+                    self.assert_dts_error(response, fake_api.INVALID_PARAMETER_VALUE)
+                    self.assertIn("Limit", response["Error"]["Message"])
+
+    def test_bad_offset_rejected(self):
+        for offset in (-1, "0", 2.0, False):
+            with self.subTest(offset=offset):
+                response = self.dts_response(fake_api.MIGRATION_LIST_ACTION, {"Offset": offset})
+                self.assert_dts_error(response, fake_api.INVALID_PARAMETER_VALUE)
+                self.assertIn("Offset", response["Error"]["Message"])
+
+    def test_api2_served_on_same_port(self):
+        self.assertEqual(self.call(self.build(job_id="206")), (200, fake_api.JSON_CONTENT_TYPE, SEED_BODY))
+
+    def test_get_with_action_header_stays_api2(self):
+        status, _, _ = self.send("GET", "/", headers={"X-TC-Action": fake_api.SYNC_LIST_ACTION})
+        self.assertEqual(status, 404)
+
+    def test_wrong_path_rejected(self):
+        for path in ("/v2/index.php", "/dts", fake_api.RESET_PATH):
+            with self.subTest(path=path):
+                status, _, body = self.dts_call(fake_api.SYNC_LIST_ACTION, path=path)
+                self.assertEqual(status, 200)
+                response = json.loads(body)["Response"]
+                self.assert_dts_error(response, fake_api.INVALID_PARAMETER_CODE)
+                self.assertIn("path /", response["Error"]["Message"])
+
+    def test_query_string_rejected(self):
+        response = json.loads(self.dts_call(fake_api.SYNC_LIST_ACTION, path="/?Limit=1")[2])["Response"]
+        self.assert_dts_error(response, fake_api.INVALID_PARAMETER_CODE)
+
+    def test_malformed_authorization_rejected(self):
+        good = fake_api.dts_request_headers(
+            fake_api.SYNC_LIST_ACTION, b"{}", self.server.host, TEST_SECRET_ID, TEST_SECRET_KEY
+        )["Authorization"]
+        signature = good.rpartition("Signature=")[2]
+        cases = {
+            "missing": None,
+            "empty": "",
+            "other algorithm": good.replace("TC3-HMAC-SHA256", "HMAC-SHA256"),
+            "upper-case signature": good.replace(signature, signature.upper()),
+            "short signature": good[:-1],
+            "no separator space": good.replace(", SignedHeaders", ",SignedHeaders"),
+            "date not YYYY-MM-DD": good.replace(f"/{fake_api.utc_date(int(time.time()))}/", "/20240229/"),
+            "no tc3_request": good.replace("/tc3_request", "/request"),
+            "other service": good.replace("/dts/", "/cvm/"),
+            "other signed headers": good.replace("content-type;host", "content-type;host;x-tc-action"),
+        }
+        for case, authorization in cases.items():
+            with self.subTest(case=case):
+                self.assertNotEqual(authorization, good)
+                response = self.dts_response(
+                    fake_api.SYNC_LIST_ACTION, payload=b"{}", header_overrides={"Authorization": authorization}
+                )
+                self.assert_dts_error(response, fake_api.TC3_INVALID_AUTHORIZATION)
+
+    def test_wrong_key_rejected(self):
+        response = self.dts_response(fake_api.SYNC_LIST_ACTION, secret_key="not-the-key")
+        self.assert_dts_error(response, fake_api.TC3_SIGNATURE_FAILURE)
+
+    def test_changed_body_rejected(self):
+        headers = fake_api.dts_request_headers(
+            fake_api.SYNC_CHECK_ACTION, b'{"JobId": "sync-pass01"}', self.server.host, TEST_SECRET_ID, TEST_SECRET_KEY
+        )
+        _, _, body = self.send("POST", "/", b'{"JobId": "sync-fail01"}', headers)
+        self.assert_dts_error(json.loads(body)["Response"], fake_api.TC3_SIGNATURE_FAILURE)
+
+    def test_signed_other_host_rejected(self):
+        response = self.dts_response(fake_api.SYNC_LIST_ACTION, host="dts.tencentcloudapi.com")
+        self.assert_dts_error(response, fake_api.TC3_SIGNATURE_FAILURE)
+
+    def test_signed_other_content_type_rejected(self):
+        response = self.dts_response(
+            fake_api.SYNC_LIST_ACTION,
+            content_type="application/json",
+            header_overrides={"Content-Type": "application/json; charset=utf-8"},
+        )
+        self.assert_dts_error(response, fake_api.TC3_SIGNATURE_FAILURE)
+
+    def test_unsupported_content_type_rejected(self):
+        for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+            with self.subTest(content_type=content_type):
+                response = self.dts_response(fake_api.SYNC_LIST_ACTION, content_type=content_type)
+                self.assert_dts_error(response, fake_api.INVALID_PARAMETER_CODE)
+                self.assertIn("Content-Type", response["Error"]["Message"])
+
+    def test_wrong_secret_id_rejected(self):
+        response = self.dts_response(fake_api.SYNC_LIST_ACTION, secret_id="AKIDsomebodyElse")
+        self.assert_dts_error(response, fake_api.TC3_SECRET_ID_NOT_FOUND)
+
+    def test_timestamp_skew(self):
+        now = int(time.time())
+        for offset in (-400, 400):
+            with self.subTest(offset=offset):
+                response = self.dts_response(fake_api.SYNC_LIST_ACTION, timestamp=now + offset)
+                self.assert_dts_error(response, fake_api.TC3_SIGNATURE_EXPIRE)
+        for offset in (-200, 200):
+            with self.subTest(offset=offset):
+                response = self.dts_response(fake_api.SYNC_LIST_ACTION, timestamp=now + offset)
+                self.assertEqual(response["TotalCount"], 6)
+
+    def test_non_utc_credential_date_rejected(self):
+        now = int(time.time())
+        for date in (fake_api.utc_date(now + 86400), fake_api.utc_date(now - 86400)):
+            with self.subTest(date=date):
+                response = self.dts_response(fake_api.SYNC_LIST_ACTION, timestamp=now, date=date)
+                self.assert_dts_error(response, fake_api.TC3_SIGNATURE_FAILURE)
+                self.assertIn("UTC date", response["Error"]["Message"])
+
+    def test_invalid_timestamp_rejected(self):
+        cases = {
+            None: fake_api.MISSING_PARAMETER,
+            "": fake_api.MISSING_PARAMETER,
+            "1.5": fake_api.INVALID_PARAMETER_CODE,
+            "-5": fake_api.INVALID_PARAMETER_CODE,
+            "12a": fake_api.INVALID_PARAMETER_CODE,
+        }
+        for value, code in cases.items():
+            with self.subTest(value=value):
+                response = self.dts_response(fake_api.SYNC_LIST_ACTION, header_overrides={"X-TC-Timestamp": value})
+                self.assert_dts_error(response, code)
+
+    def test_token_forbidden_without_session_token(self):
+        response = self.dts_response(fake_api.SYNC_LIST_ACTION, token="unexpected-token")
+        self.assert_dts_error(response, fake_api.TC3_TOKEN_FAILURE)
+
+    def test_unknown_action_rejected(self):
+        for action in ("DescribeInstances", "describesyncjobs", ""):
+            with self.subTest(action=action):
+                self.assert_dts_error(self.dts_response(action), fake_api.INVALID_ACTION)
+
+    def test_wrong_version_rejected(self):
+        for version in ("2018-03-30", "2021-12-6"):
+            with self.subTest(version=version):
+                response = self.dts_response(fake_api.SYNC_LIST_ACTION, version=version)
+                self.assert_dts_error(response, fake_api.NO_SUCH_VERSION)
+        response = self.dts_response(fake_api.SYNC_LIST_ACTION, header_overrides={"X-TC-Version": None})
+        self.assert_dts_error(response, fake_api.MISSING_PARAMETER)
+
+    def test_empty_region_rejected(self):
+        for region in ("", None):
+            with self.subTest(region=region):
+                response = self.dts_response(fake_api.SYNC_LIST_ACTION, region=region)
+                self.assert_dts_error(response, fake_api.UNSUPPORTED_REGION)
+
+    def test_missing_job_id_rejected(self):
+        for action in (fake_api.SYNC_CHECK_ACTION, fake_api.MIGRATION_CHECK_ACTION):
+            with self.subTest(action=action):
+                response = self.dts_response(action, {"jobId": "sync-pass01"})
+                self.assert_dts_error(response, fake_api.MISSING_PARAMETER)
+                self.assertIn("JobId", response["Error"]["Message"])
+
+    def test_job_id_wrong_type_rejected(self):
+        for job_id in (206, None, ["sync-pass01"]):
+            with self.subTest(job_id=job_id):
+                response = self.dts_response(fake_api.SYNC_CHECK_ACTION, {"JobId": job_id})
+                self.assert_dts_error(response, fake_api.INVALID_PARAMETER_CODE)
+
+    def test_body_not_json_object_rejected(self):
+        for payload in (b"", b"[]", b'"sync-pass01"', b"{", b'{"JobId": "\xff"}'):
+            with self.subTest(payload=payload):
+                response = self.dts_response(fake_api.SYNC_CHECK_ACTION, payload=payload)
+                self.assert_dts_error(response, fake_api.INVALID_PARAMETER_CODE)
+
+    def test_unknown_job_not_found(self):
+        for job_id in ("sync-none01", "", "no such job"):
+            with self.subTest(job_id=job_id):
+                response = self.dts_response(fake_api.SYNC_CHECK_ACTION, {"JobId": job_id})
+                self.assert_dts_error(response, fake_api.RESOURCE_NOT_FOUND)
+
+    def test_request_log_fields(self):
+        self.reset()
+        self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-pass01"})
+        self.dts_call(fake_api.MIGRATION_CHECK_ACTION, {"JobId": "dts-gone01"}, region="ap-shanghai")
+        self.dts_call(fake_api.SYNC_LIST_ACTION, {"Limit": 2})
+        self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-pass01"}, secret_key="wrong")
+        self.call(self.build(job_id="206"))
+        entries = self.request_log()
+        self.assertEqual([entry["api"] for entry in entries], ["3.0", "3.0", "3.0", "3.0", "2.0"])
+        dts_entries = entries[:4]
+        self.assertEqual(
+            [entry["action"] for entry in dts_entries],
+            [
+                "DescribeCheckSyncJobResult",
+                "DescribeMigrationCheckJob",
+                "DescribeSyncJobs",
+                "DescribeCheckSyncJobResult",
+            ],
+        )
+        self.assertEqual([entry["job_id"] for entry in dts_entries], ["sync-pass01", "dts-gone01", None, "sync-pass01"])
+        self.assertEqual(
+            [entry["region"] for entry in dts_entries], ["ap-guangzhou", "ap-shanghai", "ap-guangzhou", "ap-guangzhou"]
+        )
+        self.assertEqual({entry["version"] for entry in dts_entries}, {"2021-12-06"})
+        self.assertEqual(
+            [entry["code"] for entry in dts_entries], [None, "ResourceNotFound", None, "AuthFailure.SignatureFailure"]
+        )
+        self.assertEqual([entry["verified"] for entry in dts_entries], [True, True, True, False])
+        self.assertEqual({entry["fault"] for entry in dts_entries}, {None})
+        self.assertEqual({entry["token_sent"] for entry in dts_entries}, {False})
+        self.assertEqual(dts_entries[2]["params"], {"Limit": 2})
+        self.assertEqual({entry["path"] for entry in dts_entries}, {"/"})
+        self.assertEqual({entry["host"] for entry in dts_entries}, {self.server.host})
+
+    def test_request_log_has_no_secret(self):
+        self.reset()
+        payload = b'{"JobId": "sync-pass01"}'
+        authorizations = []
+        for secret_key in (TEST_SECRET_KEY, "wrong-key"):
+            headers = fake_api.dts_request_headers(
+                fake_api.SYNC_CHECK_ACTION, payload, self.server.host, TEST_SECRET_ID, secret_key
+            )
+            authorizations.append(headers["Authorization"])
+            self.send("POST", "/", payload, headers)
+        status, _, raw_log = self.send("GET", fake_api.REQUESTS_PATH)
+        self.assertEqual(status, 200)
+        self.assertEqual(len(json.loads(raw_log)), 2)
+        for authorization in authorizations:
+            signature = authorization.rpartition("Signature=")[2]
+            self.assertNotIn(signature.encode("ascii"), raw_log)
+            self.assertNotIn(authorization.encode("ascii"), raw_log)
+        self.assertNotIn(TEST_SECRET_KEY.encode("ascii"), raw_log)
+        self.assertNotIn(b"Signature=", raw_log)
+        self.assertNotIn(b"Credential=", raw_log)
+
+
+class DtsSessionTokenTest(DtsClientMixin, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        environment = credentials_environment(TENCENTCLOUD_SESSION_TOKEN=TEST_SESSION_TOKEN)
+        cls.server = FakeServerProcess(environment, DTS_SCENARIO)
+        cls.addClassCleanup(cls.server.close)
+
+    def test_matching_token_accepted(self):
+        response = self.dts_response(fake_api.SYNC_LIST_ACTION, token=TEST_SESSION_TOKEN)
+        self.assertEqual(response["TotalCount"], 6)
+
+    def test_missing_token_rejected(self):
+        self.assert_dts_error(self.dts_response(fake_api.SYNC_LIST_ACTION), fake_api.TC3_TOKEN_FAILURE)
+
+    def test_wrong_token_rejected(self):
+        response = self.dts_response(fake_api.SYNC_LIST_ACTION, token="other-token")
+        self.assert_dts_error(response, fake_api.TC3_TOKEN_FAILURE)
+
+    def test_token_not_logged(self):
+        self.reset()
+        self.dts_call(fake_api.SYNC_LIST_ACTION, token=TEST_SESSION_TOKEN)
+        status, _, raw_log = self.send("GET", fake_api.REQUESTS_PATH)
+        self.assertEqual(status, 200)
+        self.assertNotIn(TEST_SESSION_TOKEN.encode("ascii"), raw_log)
+        (entry,) = json.loads(raw_log)
+        self.assertIs(entry["token_sent"], True)
+
+
+class DtsFaultTest(DtsClientMixin, unittest.TestCase):
+    """A fault and a reply sequence on DTS jobs, from a scenario without API 2.0 jobs."""
+
+    @classmethod
+    def setUpClass(cls):
+        directory = tempfile.TemporaryDirectory(prefix="fake_api_test_")
+        cls.addClassCleanup(directory.cleanup)
+        scenario = Path(directory.name) / "dts_faults.json"
+        replies = f"{REPLIES_DIR}/"
+        document = {
+            "dts_jobs": {
+                "sync-reset01": {"body_file": f"{replies}dts_sync_check_success.json", "fault": "reset_mid_body"},
+                "sync-close01": {"body_file": f"{replies}dts_sync_check_success.json", "fault": "close_before_reply"},
+                "sync-seq01": {
+                    "sequence": [
+                        {"body_file": f"{replies}dts_error_throttled.json"},
+                        {"status": 502, "content_type": "text/html", "body": "<html>Bad Gateway</html>"},
+                        {"body_file": f"{replies}dts_sync_check_success.json", "delay_seconds": 0.2},
+                    ]
+                },
+                "sync-pad01": {"body_file": f"{replies}dts_sync_check_running.json", "pad_to_bytes": 100000},
+            }
+        }
+        scenario.write_text(json.dumps(document), encoding="utf-8")
+        cls.server = FakeServerProcess(credentials_environment(), scenario)
+        cls.addClassCleanup(cls.server.close)
+
+    def open_request(self, job_id: str) -> socket.socket:
+        """Send a signed DTS check request on a raw socket with a 2 s timeout and return the socket."""
+        payload = json.dumps({"JobId": job_id}).encode("utf-8")
+        headers = fake_api.dts_request_headers(
+            fake_api.SYNC_CHECK_ACTION, payload, self.server.host, TEST_SECRET_ID, TEST_SECRET_KEY
+        )
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = f"POST / HTTP/1.1\r\n{head}Content-Length: {len(payload)}\r\n\r\n".encode("ascii") + payload
+        connection = socket.create_connection(("127.0.0.1", self.server.port), timeout=2)
+        self.addCleanup(connection.close)
+        connection.sendall(request)
+        return connection
+
+    def test_reset_mid_body(self):
+        expected_body = (REPLIES_DIR / "dts_sync_check_success.json").read_bytes()
+        data, error = receive_until_closed(self.open_request("sync-reset01"))
+        self.assertIsInstance(error, ConnectionResetError)
+        headers, body = split_response(data)
+        self.assertEqual(headers["content-length"], str(len(expected_body)))
+        self.assertEqual(body, expected_body[: len(expected_body) // 2])
+
+    def test_close_before_reply(self):
+        self.assertEqual(receive_until_closed(self.open_request("sync-close01")), (b"", None))
+
+    def test_fault_needs_valid_signature(self):
+        response = self.dts_response(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-reset01"}, secret_key="wrong")
+        self.assert_dts_error(response, fake_api.TC3_SIGNATURE_FAILURE)
+
+    def test_sequence_then_last_repeats(self):
+        self.reset()
+        throttled = self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-seq01"})
+        self.assertEqual(throttled[::2], (200, (REPLIES_DIR / "dts_error_throttled.json").read_bytes()))
+        self.assertEqual(
+            self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-seq01"}),
+            (502, "text/html", b"<html>Bad Gateway</html>"),
+        )
+        success_body = (REPLIES_DIR / "dts_sync_check_success.json").read_bytes()
+        for _ in range(2):
+            started = time.monotonic()
+            status, _, body = self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-seq01"})
+            self.assertGreaterEqual(time.monotonic() - started, 0.2)
+            self.assertEqual((status, body), (200, success_body))
+        self.assertEqual(
+            [entry["code"] for entry in self.request_log()], ["RequestLimitExceeded", None, None, None]
+        )
+
+    def test_reset_restarts_sequence(self):
+        self.reset()
+        first = self.dts_response(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-seq01"})
+        self.assert_dts_error(first, "RequestLimitExceeded")
+        self.assertEqual(self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-seq01"})[0], 502)
+        self.reset()
+        again = self.dts_response(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-seq01"})
+        self.assert_dts_error(again, "RequestLimitExceeded")
+
+    def test_rejected_request_keeps_sequence_position(self):
+        self.reset()
+        self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-seq01"}, secret_key="wrong")
+        first = self.dts_response(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-seq01"})
+        self.assert_dts_error(first, "RequestLimitExceeded")
+
+    def test_padded_reply(self):
+        status, _, body = self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-pad01"})
+        self.assertEqual(status, 200)
+        self.assertEqual(len(body), 100000)
+        document = json.loads(body)
+        self.assertEqual(set(document.pop("pad")), {"x"})
+        self.assertEqual(document, load_reply("dts_sync_check_running.json"))
+
+    def test_request_log_records_fault(self):
+        self.reset()
+        receive_until_closed(self.open_request("sync-close01"))
+        (entry,) = self.request_log()
+        self.assertEqual(entry["job_id"], "sync-close01")
+        self.assertEqual(entry["fault"], "close_before_reply")
+        self.assertIs(entry["verified"], True)
+
+    def test_api2_request_finds_no_jobs(self):
+        reply = self.call_json(self.build(job_id="206"))
+        self.assertEqual(reply["code"], fake_api.TASK_NOT_EXIST)
+
 
 
 if __name__ == "__main__":
