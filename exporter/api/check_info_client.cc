@@ -10,6 +10,7 @@
 
 #include "exporter/api/api_request.h"
 #include "exporter/parse/check_info_parser.h"
+#include "exporter/parse/dts_check_parser.h"
 #include "exporter/util/log.h"
 
 namespace cdb_sync {
@@ -37,6 +38,37 @@ bool IsThrottledReply(const CheckInfoReply& reply) {
   return reply.code == kThrottledCode ||
          (reply.code == 4000 &&
           reply.message.find("Quota run out") != std::string::npos);
+}
+
+// True for API 3.0's throttling code, RequestLimitExceeded, and its
+// sub-codes such as RequestLimitExceeded.UinLimitExceeded.
+bool IsThrottledDtsCode(std::string_view code) {
+  return code == "RequestLimitExceeded" ||
+         code.starts_with("RequestLimitExceeded.");
+}
+
+// True for an API 3.0 error code worth another attempt: InternalError and
+// its sub-codes.
+bool IsRetryableDtsCode(std::string_view code) {
+  return code == "InternalError" || code.starts_with("InternalError.");
+}
+
+// Turns a parsed API 3.0 reply into the API 2.0 shape.
+CheckInfoReply ToCheckInfoReply(DtsCheckReply dts, JobApi api) {
+  CheckInfoReply reply;
+  reply.request_id = std::move(dts.request_id);
+  if (!dts.error_code.empty()) {
+    reply.error_code = dts.error_code;
+    reply.code_desc = std::move(dts.error_code);
+    reply.message = std::move(dts.error_message);
+    return reply;
+  }
+  if (dts.check) {
+    reply.data = api == JobApi::kDtsMigrationCheck
+                     ? MapDtsMigrationCheck(*dts.check)
+                     : MapDtsSyncCheck(*dts.check);
+  }
+  return reply;
 }
 
 FetchResult TimeoutResult(std::string message) {
@@ -85,7 +117,8 @@ bool IsRetryable(const FetchResult& result) {
       return result.http_status >= 500;
     case FetchOutcome::kApiError:
       return result.reply &&
-             (result.reply->code == 5100 || result.reply->code == 6000);
+             (result.reply->code == 5100 || result.reply->code == 6000 ||
+              IsRetryableDtsCode(result.reply->error_code));
     default:
       return false;
   }
@@ -113,14 +146,34 @@ uint64_t CheckInfoClient::RandomNonce() {
   return distribution(generator);
 }
 
+std::string_view CheckAction(JobApi api) {
+  switch (api) {
+    case JobApi::kDtsSyncCheck:
+      return kDtsSyncCheckAction;
+    case JobApi::kDtsMigrationCheck:
+      return kDtsMigrationCheckAction;
+    case JobApi::kCdbSyncCheck:
+      break;
+  }
+  return kCheckInfoAction;
+}
+
 HttpRequest CheckInfoClient::BuildRequest(const Job& job) const {
+  if (job.is_dts()) {
+    // The id needs no escaping: the configuration and /probe accept only
+    // letters, digits, '-' and '_'.
+    return BuildTc3ApiRequest(
+        api_, credentials_, kDtsService, kDtsVersion, CheckAction(job.api),
+        "{\"JobId\":\"" + job.dts_job_id + "\"}", clock_());
+  }
   return BuildApiRequest(api_, credentials_, kCheckInfoAction,
                          {{"jobId", std::to_string(job.job_id)},
                           {"srcType", SrcTypeLabel(job.src_type)}},
                          clock_(), nonce_source_());
 }
 
-FetchResult CheckInfoClient::InterpretResponse(const HttpResponse& response) {
+FetchResult CheckInfoClient::InterpretResponse(const HttpResponse& response,
+                                               JobApi api) {
   FetchResult result;
   result.duration_seconds = response.elapsed.count();
   result.http_status = response.status;
@@ -152,6 +205,25 @@ FetchResult CheckInfoClient::InterpretResponse(const HttpResponse& response) {
     result.outcome = FetchOutcome::kHttpError;
     result.error =
         "HTTP status " + std::to_string(response.status) + "; expected 200";
+    return result;
+  }
+
+  if (api != JobApi::kCdbSyncCheck) {
+    Expected<DtsCheckReply> reply = ParseDtsCheckReply(response.body);
+    if (!reply.ok()) {
+      result.outcome = FetchOutcome::kParseError;
+      result.error = reply.error();
+      return result;
+    }
+    result.reply = ToCheckInfoReply(std::move(reply).value(), api);
+    if (result.reply->IsError()) {
+      result.outcome = IsThrottledDtsCode(result.reply->error_code)
+                           ? FetchOutcome::kThrottled
+                           : FetchOutcome::kApiError;
+      result.error = "API error " + result.reply->error_code;
+      return result;
+    }
+    result.outcome = FetchOutcome::kSuccess;
     return result;
   }
 
@@ -281,7 +353,7 @@ void CheckInfoClient::FetchWithRetries(
         }
         try {
           results[i] =
-              ready ? InterpretResponse(attempt.response.get())
+              ready ? InterpretResponse(attempt.response.get(), jobs[i].api)
                     : TimeoutResult("no reply before the scrape deadline");
         } catch (const std::exception& error) {
           results[i] = InternalErrorResult(
@@ -299,9 +371,11 @@ void CheckInfoClient::FetchWithRetries(
             Backoff(api_.retry_backoff, attempt.number);
         const SteadyClock::time_point send_at = SteadyClock::now() + backoff;
         if (send_at + kMinAttemptTime <= deadline) {
+          const std::string job_id = JobIdLabel(jobs[i]);
+          const auto [kind_name, kind] = JobKindLabel(jobs[i]);
           log::Info("retrying API call",
-                    {{"job_id", std::to_string(jobs[i].job_id)},
-                     {"src_type", SrcTypeLabel(jobs[i].src_type)},
+                    {{"job_id", job_id},
+                     {kind_name, kind},
                      {"attempt", std::to_string(attempt.number + 1)},
                      {"outcome", FetchOutcomeName(results[i].outcome)},
                      {"backoff_ms", std::to_string(backoff.count())}});
@@ -330,7 +404,7 @@ std::vector<FetchResult> CheckInfoClient::FetchAll(std::span<const Job> jobs,
   {
     MutexLock lock(mutex_);
     for (std::size_t i = 0; i < jobs.size(); ++i) {
-      const JobKey key{jobs[i].job_id, static_cast<int>(jobs[i].src_type)};
+      const JobKey& key = jobs[i];
       auto found = flights_.find(key);
       if (found != flights_.end()) {
         followed.emplace_back(i, found->second->result);
@@ -353,8 +427,7 @@ std::vector<FetchResult> CheckInfoClient::FetchAll(std::span<const Job> jobs,
     published[i] = true;
     {
       MutexLock lock(mutex_);
-      flights_.erase(
-          JobKey{jobs[i].job_id, static_cast<int>(jobs[i].src_type)});
+      flights_.erase(jobs[i]);
     }
     promises[promise_of.at(i)].set_value(results[i]);
   };

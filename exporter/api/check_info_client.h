@@ -25,11 +25,20 @@ namespace cdb_sync {
 
 inline constexpr std::string_view kCheckInfoAction =
     "GetCdbDataSyncTaskCheckInfo";
+inline constexpr std::string_view kDtsSyncCheckAction =
+    "DescribeCheckSyncJobResult";
+inline constexpr std::string_view kDtsMigrationCheckAction =
+    "DescribeMigrationCheckJob";
+
+// Returns the action that reports the check of `api`'s jobs.
+std::string_view CheckAction(JobApi api);
 
 // Returns true when a second attempt may succeed where `result` failed:
-// network errors, timeouts, HTTP 5xx, throttling (4400) and the API's
-// "retry later" codes 5100 and 6000. Authentication (4100-4110), replay
-// (4500), parameter (9003) and not-found (9591) errors are final.
+// network errors, timeouts, HTTP 5xx, throttling (API 2.0 code 4400, API
+// 3.0 RequestLimitExceeded), API 2.0's "retry later" codes 5100 and 6000,
+// and API 3.0's InternalError.*. Authentication (4100-4110, AuthFailure.*),
+// replay (4500), parameter (9003, InvalidParameter.*) and not-found (9591,
+// ResourceNotFound.*) errors are final.
 bool IsRetryable(const FetchResult& result);
 
 // CheckInfoClient is thread-safe: FetchAll may run from several scrapes at
@@ -68,7 +77,8 @@ class CheckInfoClient {
     rate_limited_observer_ = std::move(observer);
   }
 
-  // Builds the signed request for `job`, with a fresh Timestamp and Nonce.
+  // Builds the signed request for `job`, with a fresh Timestamp (and Nonce
+  // for API 2.0).
   HttpRequest BuildRequest(const Job& job) const;
 
   // Fetches every job concurrently and returns one result per job, in the
@@ -80,8 +90,11 @@ class CheckInfoClient {
   std::vector<FetchResult> FetchAll(std::span<const Job> jobs,
                                     Deadline deadline = std::nullopt) const;
 
-  // Turns a transport response into a FetchResult, parsing the body.
-  static FetchResult InterpretResponse(const HttpResponse& response);
+  // Turns a transport response into a FetchResult, parsing the body as the
+  // reply of `api`'s check action. An API 3.0 reply is mapped onto the
+  // CheckInfoReply of API 2.0 (see MapDtsSyncCheck, MapDtsMigrationCheck).
+  static FetchResult InterpretResponse(const HttpResponse& response,
+                                       JobApi api = JobApi::kCdbSyncCheck);
 
   static int64_t SystemClock();
   // Draws uniformly from [1, 2^63 - 1] with a per-thread generator seeded
@@ -92,7 +105,7 @@ class CheckInfoClient {
   const Credentials& credentials() const { return credentials_; }
 
  private:
-  using JobKey = std::pair<int64_t, int>;
+  using JobKey = Job;
 
   // The attempts of one job that concurrent fetches share.
   struct Flight {

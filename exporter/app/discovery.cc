@@ -28,7 +28,7 @@ DiscoveredTasks FilterTasks(std::vector<SyncTask> tasks,
     pattern = std::make_unique<RE2>(config.name_pattern, RE2::Quiet);
   }
   DiscoveredTasks discovered;
-  std::set<std::pair<int64_t, int>> seen;
+  std::set<Job> seen;
   for (SyncTask& task : tasks) {
     if (!config.statuses.empty() &&
         (!task.status ||
@@ -41,10 +41,9 @@ DiscoveredTasks FilterTasks(std::vector<SyncTask> tasks,
     const SrcType src_type = task.type && IsValidSrcType(*task.type)
                                  ? static_cast<SrcType>(*task.type)
                                  : config.default_src_type;
-    if (!seen.emplace(task.job_id, static_cast<int>(src_type)).second) {
-      continue;
-    }
-    discovered.jobs.push_back({task.job_id, src_type});
+    const Job job{task.job_id, src_type};
+    if (!seen.insert(job).second) continue;
+    discovered.jobs.push_back(job);
     discovered.tasks.push_back(std::move(task));
   }
   return discovered;

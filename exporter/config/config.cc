@@ -159,16 +159,17 @@ class ConfigReader {
   std::string_view source_;
 };
 
-Endpoint ParseEndpoint(const ConfigReader& reader, const YAML::Node& node) {
-  constexpr std::string_view kKey = "api.endpoint";
-  const std::string url = reader.Scalar(node, kKey);
+Endpoint ParseEndpoint(const ConfigReader& reader, const YAML::Node& node,
+                       const std::string& key = "api.endpoint",
+                       std::string_view example = kDefaultEndpoint) {
+  const std::string url = reader.Scalar(node, key);
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(),
                                                              curl_url_cleanup);
-  if (!handle) reader.Fail(node, kKey, "out of memory while parsing the URL");
+  if (!handle) reader.Fail(node, key, "out of memory while parsing the URL");
   if (curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-    reader.Fail(node, kKey,
+    reader.Fail(node, key,
                 "invalid URL \"" + url + "\": write a full URL such as " +
-                    std::string(kDefaultEndpoint));
+                    std::string(example));
   }
 
   auto part = [&](CURLUPart which) -> std::optional<std::string> {
@@ -186,21 +187,21 @@ Endpoint ParseEndpoint(const ConfigReader& reader, const YAML::Node& node) {
   endpoint.scheme = part(CURLUPART_SCHEME).value_or("");
   if (endpoint.scheme != "http" && endpoint.scheme != "https") {
     reader.Fail(
-        node, kKey,
+        node, key,
         "invalid URL \"" + url + "\": the scheme must be https or http");
   }
   if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD)) {
-    reader.Fail(node, kKey, "the URL must not contain a user name or password");
+    reader.Fail(node, key, "the URL must not contain a user name or password");
   }
   if (part(CURLUPART_QUERY) || part(CURLUPART_FRAGMENT)) {
-    reader.Fail(node, kKey,
+    reader.Fail(node, key,
                 "invalid URL \"" + url +
                     "\": remove the query string or fragment; the exporter "
                     "adds the parameters itself");
   }
   endpoint.host = part(CURLUPART_HOST).value_or("");
   if (endpoint.host.empty()) {
-    reader.Fail(node, kKey, "invalid URL \"" + url + "\": the host is missing");
+    reader.Fail(node, key, "invalid URL \"" + url + "\": the host is missing");
   }
   if (std::optional<std::string> port = part(CURLUPART_PORT)) {
     endpoint.host += ":" + *port;
@@ -349,6 +350,60 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
   return api;
 }
 
+DtsApiConfig ParseDts(const ConfigReader& reader, const YAML::Node& node,
+                      const std::string& default_region) {
+  DtsApiConfig dts;
+  dts.region = default_region;
+  const YAML::Node endpoint =
+      node && node["endpoint"] ? node["endpoint"]
+                               : YAML::Node(std::string(kDefaultDtsEndpoint));
+  if (node && !node.IsNull()) {
+    reader.RequireMap(node, "dts");
+    reader.RejectUnknownKeys(node, "dts.", {"endpoint", "region"});
+    if (YAML::Node region = node["region"]) {
+      dts.region = reader.Scalar(region, "dts.region");
+      if (dts.region.empty()) {
+        reader.Fail(region, "dts.region",
+                    "must not be empty; leave it out to use api.region");
+      }
+    }
+  }
+  dts.endpoint =
+      ParseEndpoint(reader, endpoint, "dts.endpoint", kDefaultDtsEndpoint);
+  // TC3 signs the path "/" and puts every parameter in the JSON body.
+  if (dts.endpoint.path != "/") {
+    reader.Fail(endpoint, "dts.endpoint",
+                "invalid URL \"" + dts.endpoint.url +
+                    "\": API 3.0 endpoints have the path /, e.g. " +
+                    std::string(kDefaultDtsEndpoint));
+  }
+  return dts;
+}
+
+// Reads an API 3.0 job: `api` and a DTS job id, without src_type.
+Job ParseDtsJob(const ConfigReader& reader, const YAML::Node& entry,
+                const std::string& key, JobApi api) {
+  if (entry["src_type"]) {
+    reader.Fail(entry["src_type"], key + ".src_type",
+                "applies only to API 2.0 jobs; remove it from this " +
+                    std::string(JobApiName(api)) + " job");
+  }
+  const YAML::Node id = entry["job_id"];
+  const std::string text = reader.Scalar(id, key + ".job_id");
+  if (!IsValidDtsJobId(text)) {
+    reader.Fail(
+        id, key + ".job_id",
+        "invalid DTS job id \"" + text.substr(0, 64) +
+            "\": write the id the DTS console shows, e.g. " +
+            (api == JobApi::kDtsSyncCheck ? "sync-bllmn8x9" : "dts-1ewjspuw") +
+            " (letters, digits, - and _, at most 64)");
+  }
+  Job job;
+  job.api = api;
+  job.dts_job_id = text;
+  return job;
+}
+
 std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node,
                            bool allow_empty) {
   if (!node.IsSequence()) {
@@ -362,14 +417,37 @@ std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node,
   }
 
   std::vector<Job> jobs;
-  std::set<std::pair<int64_t, int>> seen;
+  std::set<Job> seen;
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node entry = node[i];
     const std::string key = "jobs[" + std::to_string(i) + "]";
     reader.RequireMap(entry, key);
-    reader.RejectUnknownKeys(entry, key + ".", {"job_id", "src_type"});
+    reader.RejectUnknownKeys(entry, key + ".", {"api", "job_id", "src_type"});
 
     if (!entry["job_id"]) reader.Fail(entry, key + ".job_id", "missing");
+    JobApi api = JobApi::kCdbSyncCheck;
+    if (YAML::Node api_node = entry["api"]) {
+      const std::string name = reader.Scalar(api_node, key + ".api");
+      std::optional<JobApi> found = JobApiFromName(name);
+      if (!found) {
+        reader.Fail(api_node, key + ".api",
+                    "unknown API \"" + name.substr(0, 64) +
+                        "\": must be cdb_sync_check (API 2.0, the default), "
+                        "dts_sync_check or dts_migration_check");
+      }
+      api = *found;
+    }
+    if (api != JobApi::kCdbSyncCheck) {
+      Job job = ParseDtsJob(reader, entry, key, api);
+      if (!seen.insert(job).second) {
+        reader.Fail(entry, key,
+                    "duplicate job: " + std::string(JobApiName(api)) + " job " +
+                        job.dts_job_id +
+                        " is already listed; remove one of them");
+      }
+      jobs.push_back(std::move(job));
+      continue;
+    }
     if (!entry["src_type"]) {
       reader.Fail(entry, key + ".src_type",
                   "missing; set 1 (self-built sync), 2 (sync over the public "
@@ -392,7 +470,7 @@ std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node,
     }
     job.src_type = static_cast<SrcType>(src_type);
 
-    if (!seen.emplace(job.job_id, static_cast<int>(src_type)).second) {
+    if (!seen.insert(job).second) {
       reader.Fail(entry, key,
                   "duplicate job: job_id " + std::to_string(job.job_id) +
                       " with src_type " + std::to_string(src_type) +
@@ -537,13 +615,14 @@ Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
                   "contains at least 2 YAML documents; keep only one");
     }
     reader.RequireMap(root, "(top level)");
-    reader.RejectUnknownKeys(root, "", {"api", "jobs", "discovery"});
+    reader.RejectUnknownKeys(root, "", {"api", "dts", "jobs", "discovery"});
 
     Config config;
     if (!root["api"]) {
       reader.Fail(root, "api", "missing; it needs at least api.region");
     }
     config.api = ParseApi(reader, root["api"]);
+    config.api.dts = ParseDts(reader, root["dts"], config.api.region);
     if (root["discovery"]) {
       config.discovery = ParseDiscovery(reader, root["discovery"]);
     }

@@ -17,6 +17,9 @@ namespace cdb_sync {
 inline constexpr std::string_view kDefaultEndpoint =
     "https://cdb.api.qcloud.com/v2/index.php";
 
+inline constexpr std::string_view kDefaultDtsEndpoint =
+    "https://dts.tencentcloudapi.com/";
+
 // The API endpoint, split the way signing needs it.
 struct Endpoint {
   std::string
@@ -26,6 +29,14 @@ struct Endpoint {
   // plus ":port" when the URL names a port.
   std::string host;
   std::string path;  // e.g. /v2/index.php
+};
+
+// The `dts` section: where the API 3.0 DTS calls go. Everything else about
+// a call (timeouts, retries, rate limit, credentials) comes from `api`.
+struct DtsApiConfig {
+  Endpoint endpoint;
+  // Defaults to api.region.
+  std::string region;
 };
 
 // The `api` section.
@@ -62,6 +73,8 @@ struct ApiConfig {
   std::string secret_id_file;
   std::string secret_key_file;
   std::string token_file;
+  // From the `dts` section, for API 3.0 jobs.
+  DtsApiConfig dts;
 };
 
 // The `discovery` section: list the account's sync tasks with

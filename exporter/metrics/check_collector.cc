@@ -20,7 +20,7 @@ std::string FailureKey(const FetchResult& result) {
   key += std::to_string(result.http_status);
   if (result.reply) {
     key += '/';
-    key += std::to_string(result.reply->code);
+    key += result.reply->CodeText();
   }
   return key;
 }
@@ -34,7 +34,7 @@ std::string_view Abbreviate(std::string_view text) {
 }  // namespace
 
 bool FailureLog::Update(const Job& job, const std::string& failure) {
-  const auto key = std::make_pair(job.job_id, static_cast<int>(job.src_type));
+  const Job& key = job;
   MutexLock lock(mutex_);
   auto found = failures_.find(key);
   const std::string previous = found == failures_.end() ? "" : found->second;
@@ -199,8 +199,8 @@ std::vector<prometheus::MetricFamily> CheckCollector::CollectJobs(
 
 void CheckCollector::LogChanges(const std::vector<JobResult>& results) const {
   for (const JobResult& entry : results) {
-    const std::string job_id = std::to_string(entry.job.job_id);
-    const std::string src_type = SrcTypeLabel(entry.job.src_type);
+    const std::string job_id = JobIdLabel(entry.job);
+    const auto [kind_name, kind] = JobKindLabel(entry.job);
     const FetchResult& result = entry.result;
     const std::string failure = result.outcome == FetchOutcome::kSuccess
                                     ? std::string()
@@ -209,28 +209,28 @@ void CheckCollector::LogChanges(const std::vector<JobResult>& results) const {
     if (!failure_log_->Update(entry.job, failure)) {
       if (!failure.empty()) {
         log::Debug("API call for job still failing",
-                   {{"job_id", job_id}, {"src_type", src_type}});
+                   {{"job_id", job_id}, {kind_name, kind}});
       }
       continue;
     }
     if (failure.empty()) {
       log::Info("API call for job succeeded again",
-                {{"job_id", job_id}, {"src_type", src_type}});
+                {{"job_id", job_id}, {kind_name, kind}});
       continue;
     }
 
-    const std::string code =
-        result.reply ? std::to_string(result.reply->code) : "";
+    const std::string code = result.reply ? result.reply->CodeText() : "";
     const std::string status = std::to_string(result.http_status);
     log::Warn(
         "API call for job failed",
         {{"job_id", job_id},
-         {"src_type", src_type},
+         {kind_name, kind},
          {"outcome", FetchOutcomeName(result.outcome)},
          {"http_status", status},
          {"code", code},
          {"code_desc", result.reply ? result.reply->code_desc : ""},
          {"api_message", Abbreviate(result.reply ? result.reply->message : "")},
+         {"request_id", result.reply ? result.reply->request_id : ""},
          {"error", Abbreviate(result.error)}});
   }
 }

@@ -34,7 +34,7 @@ class FailureLog {
 
  private:
   Mutex mutex_;
-  std::map<std::pair<int64_t, int>, std::string> failures_ GUARDED_BY(mutex_);
+  std::map<Job, std::string> failures_ GUARDED_BY(mutex_);
 };
 
 // CheckCollector calls the API for every configured job on each Collect()

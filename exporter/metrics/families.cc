@@ -29,8 +29,9 @@ void AddSample(MetricFamily& family, const Job& job, double value,
                std::vector<ClientMetric::Label> extra = {}) {
   ClientMetric metric;
   metric.label.reserve(2 + extra.size());
-  metric.label.push_back({"job_id", std::to_string(job.job_id)});
-  metric.label.push_back({"src_type", SrcTypeLabel(job.src_type)});
+  metric.label.push_back({"job_id", JobIdLabel(job)});
+  auto [kind_name, kind] = JobKindLabel(job);
+  metric.label.push_back({std::move(kind_name), std::move(kind)});
   for (auto& label : extra) metric.label.push_back(std::move(label));
   metric.gauge.value = value;
   family.metric.push_back(std::move(metric));
@@ -111,14 +112,18 @@ std::vector<MetricFamily> BuildCheckFamilies(
     if (!result.reply) continue;
 
     const CheckInfoReply& reply = *result.reply;
-    AddSample(api_code, job, static_cast<double>(reply.code));
-    if (reply.code != 0) {
+    // An API 3.0 error has no numeric code; its Error.Code is the
+    // code_desc label of cdb_sync_check_api_error_info.
+    if (reply.error_code.empty()) {
+      AddSample(api_code, job, static_cast<double>(reply.code));
+    }
+    if (reply.IsError()) {
       AddSample(api_error, job, 1,
                 {{"code_desc", LabelValue(reply.code_desc)},
                  {"message", LabelValue(reply.message)}});
     }
     // A reply with a non-zero code describes no check, whatever its data.
-    if (reply.code != 0 || !reply.data) continue;
+    if (reply.IsError() || !reply.data) continue;
 
     const CheckInfo& data = *reply.data;
     AddIfPresent(current_step, job, data.step_now);
@@ -133,9 +138,11 @@ std::vector<MetricFamily> BuildCheckFamilies(
       const CheckStep& step = data.steps[i];
       const std::string position = std::to_string(i + 1);
       const std::string name = LabelValue(step.name);
-      AddSample(step_errno, job, static_cast<double>(step.error_code),
-                {{"step", position}, {"step_name", name}});
-      const StepState state = StepStateFromCode(step.error_code);
+      if (step.error_code) {
+        AddSample(step_errno, job, static_cast<double>(*step.error_code),
+                  {{"step", position}, {"step_name", name}});
+      }
+      const StepState state = step.state;
       for (StepState candidate : kStepStates) {
         AddSample(step_status, job, candidate == state ? 1 : 0,
                   {{"step", position},

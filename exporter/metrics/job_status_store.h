@@ -34,10 +34,8 @@ class JobStatusStore {
   void Retain(std::span<const Job> jobs) EXCLUDES(mutex_);
 
  private:
-  using Key = std::pair<int64_t, int>;
-  static Key KeyOf(const Job& job) {
-    return {job.job_id, static_cast<int>(job.src_type)};
-  }
+  using Key = Job;
+  static const Key& KeyOf(const Job& job) { return job; }
 
   mutable Mutex mutex_;
   std::map<Key, JobStatus> statuses_ GUARDED_BY(mutex_);

@@ -14,15 +14,6 @@
 
 namespace cdb_sync {
 
-// One entry of data.stepInfo.
-struct CheckStep {
-  std::string name;
-  // The step's errno: 0 passed, -1 failed, -2 not checked yet. Other values
-  // are kept as they came.
-  int64_t error_code = 0;
-  std::string error_message;
-};
-
 // The state a step's errno stands for.
 enum class StepState { kSuccess, kFailed, kPending, kUnknown };
 
@@ -43,6 +34,17 @@ constexpr StepState StepStateFromCode(int64_t error_code) {
 // unknown (an errno other than 0, -1 and -2).
 std::string_view StepStateName(StepState state);
 
+// One step of a check: an entry of API 2.0's data.stepInfo, or of API 3.0's
+// StepInfos (sync) or StepInfo (migration).
+struct CheckStep {
+  std::string name;
+  // API 2.0 only: the step's errno, 0 passed, -1 failed, -2 not checked
+  // yet, other values kept as they came. API 3.0 steps have no errno.
+  std::optional<int64_t> error_code;
+  StepState state = StepState::kUnknown;
+  std::string error_message;
+};
+
 // The reply's `data` object. A field the reply left out stays nullopt, so
 // no series is invented for it.
 struct CheckInfo {
@@ -55,14 +57,30 @@ struct CheckInfo {
   std::vector<CheckStep> steps;
 };
 
-// The whole reply.
+// The whole reply. An API 3.0 reply fills it as follows: Error.Code goes
+// to error_code and code_desc, Error.Message to message, and code stays 0.
 struct CheckInfoReply {
+  // API 2.0's code; 0 on success.
   int64_t code = 0;
   std::string message;
   std::string code_desc;
+  // API 3.0's Response.Error.Code, e.g. "AuthFailure.SignatureFailure";
+  // empty on success and for API 2.0 replies.
+  std::string error_code;
+  // API 3.0's Response.RequestId, for logs; empty for API 2.0 replies.
+  std::string request_id;
   // nullopt when `data` was missing, null or an empty array: the check has
   // no data yet (or the call failed).
   std::optional<CheckInfo> data;
+
+  // True when the API reported an error: a non-zero API 2.0 code or an API
+  // 3.0 Error object.
+  bool IsError() const { return code != 0 || !error_code.empty(); }
+
+  // The error code as text: API 3.0's Error.Code, or API 2.0's code.
+  std::string CodeText() const {
+    return error_code.empty() ? std::to_string(code) : error_code;
+  }
 };
 
 // The outcome of one API call. The set is fixed, because it becomes a label

@@ -9,10 +9,9 @@ CheckState CheckStateOf(const FetchResult& result) {
   if (!result.reply || !result.reply->data) return CheckState::kNoData;
 
   const CheckInfo& check = *result.reply->data;
-  const bool step_failed =
-      std::any_of(check.steps.begin(), check.steps.end(), [](const auto& step) {
-        return StepStateFromCode(step.error_code) == StepState::kFailed;
-      });
+  const bool step_failed = std::any_of(
+      check.steps.begin(), check.steps.end(),
+      [](const auto& step) { return step.state == StepState::kFailed; });
   if (step_failed || check.error_code.value_or(0) != 0) {
     return CheckState::kFailed;
   }

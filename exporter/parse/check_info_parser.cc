@@ -66,6 +66,7 @@ bool ReadStep(ondemand::value value, const std::string& path, CheckStep& step,
                        ".errno\" is missing; every step needs one");
   }
   step.error_code = *error_code;
+  step.state = StepStateFromCode(*error_code);
   return true;
 }
 

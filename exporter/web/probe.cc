@@ -8,7 +8,9 @@
 namespace cdb_sync {
 namespace {
 
-constexpr char kUsage[] = "; use /probe?job_id=206&src_type=2";
+constexpr char kUsage[] =
+    "; use /probe?job_id=206&src_type=2, or for a DTS job "
+    "/probe?api=dts_sync_check&job_id=sync-bllmn8x9";
 
 // Quotes a parameter name or value for an error message, cut to a length
 // that keeps the message readable.
@@ -41,9 +43,9 @@ std::optional<int64_t> ParseDecimal(const std::string& text) {
 Expected<Job> ParseProbeTarget(
     const std::multimap<std::string, std::string>& params) {
   for (const auto& [name, value] : params) {
-    if (name != "job_id" && name != "src_type") {
+    if (name != "job_id" && name != "src_type" && name != "api") {
       return Error{"unknown parameter " + Quote(name) +
-                   "; /probe takes only job_id and src_type" + kUsage};
+                   "; /probe takes only api, job_id and src_type" + kUsage};
     }
     if (params.count(name) > 1) {
       return Error{"parameter " + name + " is given more than once" + kUsage};
@@ -52,8 +54,35 @@ Expected<Job> ParseProbeTarget(
 
   const auto job_id = params.find("job_id");
   const auto src_type = params.find("src_type");
+  const auto api = params.find("api");
   if (job_id == params.end()) {
     return Error{std::string("missing parameter job_id") + kUsage};
+  }
+  std::optional<JobApi> kind = JobApi::kCdbSyncCheck;
+  if (api != params.end()) kind = JobApiFromName(api->second);
+  if (!kind) {
+    return Error{"invalid api " + Quote(api->second) +
+                 ": expected cdb_sync_check, dts_sync_check or "
+                 "dts_migration_check" +
+                 kUsage};
+  }
+  if (*kind != JobApi::kCdbSyncCheck) {
+    if (src_type != params.end()) {
+      return Error{
+          "parameter src_type applies only to API 2.0 jobs; remove "
+          "it for api " +
+          std::string(JobApiName(*kind)) + kUsage};
+    }
+    if (!IsValidDtsJobId(job_id->second)) {
+      return Error{"invalid job_id " + Quote(job_id->second) +
+                   ": expected a DTS job id such as sync-bllmn8x9 (letters, "
+                   "digits, - and _, at most 64)" +
+                   kUsage};
+    }
+    Job job;
+    job.api = *kind;
+    job.dts_job_id = job_id->second;
+    return job;
   }
   if (src_type == params.end()) {
     return Error{std::string("missing parameter src_type (1, 2 or 10)") +
@@ -72,7 +101,10 @@ Expected<Job> ParseProbeTarget(
                  "(disaster recovery)" +
                  kUsage};
   }
-  return Job{*id, static_cast<SrcType>(*type)};
+  Job job;
+  job.job_id = *id;
+  job.src_type = static_cast<SrcType>(*type);
+  return job;
 }
 
 }  // namespace cdb_sync

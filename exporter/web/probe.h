@@ -12,6 +12,9 @@ namespace cdb_sync {
 
 // Reads the job that `/probe?job_id=206&src_type=2` names. Both parameters
 // are required, once each: job_id a positive integer, src_type 1, 2 or 10.
+// A DTS job is named by api and its id instead, e.g.
+// `/probe?api=dts_migration_check&job_id=dts-1ewjspuw`, without src_type;
+// api=cdb_sync_check names an API 2.0 job, the default.
 // Any other parameter is rejected, so a typo cannot go unnoticed. The error
 // names the parameter, its value and the expected form.
 Expected<Job> ParseProbeTarget(

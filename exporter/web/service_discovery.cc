@@ -66,17 +66,18 @@ std::string RenderServiceDiscovery(
   std::string json = "[";
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const ServiceDiscoveryTarget& target = targets[i];
-    const std::string job_id = std::to_string(target.job.job_id);
-    const std::string src_type = SrcTypeLabel(target.job.src_type);
+    // Neither needs escaping: DTS job ids are checked on input.
+    const std::string job_id = JobIdLabel(target.job);
+    const auto [kind_name, kind] = JobKindLabel(target.job);
     if (i > 0) json += ",";
     json += "\n  {\"targets\": [\"" + address + "\"], \"labels\": {";
     json += "\"__metrics_path__\": \"/probe\", ";
     json += "\"__param_job_id\": \"" + job_id + "\", ";
-    json += "\"__param_src_type\": \"" + src_type + "\", ";
+    json += "\"__param_" + kind_name + "\": \"" + kind + "\", ";
     json += "\"instance\": \"";
     json += job_id;
     json += '/';
-    json += src_type;
+    json += kind;
     json += "\", ";
     json += "\"__meta_cdb_sync_task_name\": \"" +
             EscapeJson(TruncateUtf8(target.name, kMaxTaskNameBytes)) + "\", ";

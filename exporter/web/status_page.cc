@@ -60,16 +60,30 @@ std::string PageText(std::string_view text) {
   return EscapeHtml(TruncateUtf8(text, kMaxPageTextBytes - 3)) + "...";
 }
 
-std::string_view SrcTypeName(SrcType src_type) {
-  switch (src_type) {
-    case SrcType::kSelfBuilt:
-      return "self-built";
-    case SrcType::kPublicNetwork:
-      return "public network";
-    case SrcType::kDisasterRecovery:
-      return "disaster recovery";
+// Returns the job's type for people, e.g. "2 (public network)" or "DTS
+// migration check".
+std::string JobTypeText(const Job& job) {
+  switch (job.api) {
+    case JobApi::kDtsSyncCheck:
+      return "DTS sync check";
+    case JobApi::kDtsMigrationCheck:
+      return "DTS migration check";
+    case JobApi::kCdbSyncCheck:
+      break;
   }
-  return "";
+  std::string text = SrcTypeLabel(job.src_type) + " <small>(";
+  switch (job.src_type) {
+    case SrcType::kSelfBuilt:
+      text += "self-built";
+      break;
+    case SrcType::kPublicNetwork:
+      text += "public network";
+      break;
+    case SrcType::kDisasterRecovery:
+      text += "disaster recovery";
+      break;
+  }
+  return text + ")</small>";
 }
 
 // Returns the state's name for people: "no data" rather than "no_data".
@@ -113,8 +127,9 @@ std::string LastErrorText(const FetchResult& result) {
       text += ", HTTP " + std::to_string(result.http_status);
     }
     if (result.reply) {
-      text += ", code " + std::to_string(result.reply->code);
-      if (!result.reply->code_desc.empty()) {
+      text += ", code " + result.reply->CodeText();
+      if (!result.reply->code_desc.empty() &&
+          result.reply->code_desc != result.reply->error_code) {
         text += " (" + result.reply->code_desc + ")";
       }
       if (!result.reply->message.empty()) text += ": " + result.reply->message;
@@ -130,7 +145,7 @@ std::string LastErrorText(const FetchResult& result) {
   }
   for (std::size_t i = 0; i < check.steps.size(); ++i) {
     const CheckStep& step = check.steps[i];
-    if (StepStateFromCode(step.error_code) != StepState::kFailed) continue;
+    if (step.state != StepState::kFailed) continue;
     std::string text =
         "step " + std::to_string(i + 1) + " (" + step.name + ") failed";
     if (!step.error_message.empty()) text += ": " + step.error_message;
@@ -151,8 +166,7 @@ void AppendProgress(const CheckInfo& check, std::string& page) {
     page += "<ol class=\"steps\" aria-hidden=\"true\">";
     for (std::size_t i = 0; i < check.steps.size(); ++i) {
       const CheckStep& step = check.steps[i];
-      const std::string_view state =
-          StepStateName(StepStateFromCode(step.error_code));
+      const std::string_view state = StepStateName(step.state);
       const bool current = static_cast<int64_t>(i) + 1 == step_now;
       page += "<li class=\"";
       page += state;
@@ -173,7 +187,7 @@ void AppendProgress(const CheckInfo& check, std::string& page) {
     page += "<details><summary>" + std::to_string(check.steps.size()) +
             " steps</summary><ol>";
     for (const CheckStep& step : check.steps) {
-      const StepState state = StepStateFromCode(step.error_code);
+      const StepState state = step.state;
       page += "<li class=\"step-" + std::string(StepStateName(state)) +
               "\" data-status=\"" + std::string(StepStateName(state)) + "\">" +
               PageText(step.name) + " &middot; " +
@@ -191,18 +205,18 @@ void AppendProgress(const CheckInfo& check, std::string& page) {
 void AppendJobRow(const JobStatus& status,
                   std::chrono::system_clock::time_point now,
                   std::string& page) {
-  const std::string job_id = std::to_string(status.job.job_id);
-  const std::string src_type = SrcTypeLabel(status.job.src_type);
+  // Both are safe in HTML as they are: DTS job ids are checked on input.
+  const std::string job_id = JobIdLabel(status.job);
+  const auto [kind_name, kind] = JobKindLabel(status.job);
   const CheckState state = status.last_result
                                ? CheckStateOf(*status.last_result)
                                : CheckState::kNotFetched;
   const std::string state_name(CheckStateName(state));
 
-  page += "<tr id=\"job-" + job_id + "-" + src_type + "\" data-job-id=\"" +
-          job_id + "\" data-src-type=\"" + src_type + "\" data-state=\"" +
-          state_name + "\">";
-  page += "<td>" + job_id + "</td><td>" + src_type + " <small>(" +
-          std::string(SrcTypeName(status.job.src_type)) + ")</small></td>";
+  page += "<tr id=\"job-" + job_id + "-" + kind + "\" data-job-id=\"" + job_id +
+          "\" data-" + (kind_name == "api" ? "api" : "src-type") + "=\"" +
+          kind + "\" data-state=\"" + state_name + "\">";
+  page += "<td>" + job_id + "</td><td>" + JobTypeText(status.job) + "</td>";
   page += "<td><span class=\"state " + state_name + "\">" + StateText(state) +
           "</span></td>";
 
@@ -285,7 +299,7 @@ std::string RenderStatusPage(const StatusPageData& data) {
     page += "<p>No jobs are configured.</p>\n";
   } else {
     page +=
-        "<table>\n<thead><tr><th>Job</th><th>Sync type</th><th>State</th>"
+        "<table>\n<thead><tr><th>Job</th><th>Type</th><th>State</th>"
         "<th>Progress</th><th>Last error</th><th>Last success</th></tr>"
         "</thead>\n<tbody>\n";
     for (const JobStatus& status : data.jobs) {

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "exporter/api/signer_tc3.h"
 #include "exporter/api/signer_v2.h"
 #include "exporter/util/mutex.h"
 
@@ -24,6 +25,13 @@ class FakeTransport : public HttpTransport {
         request.method == HttpMethod::kPost ? request.body : request.url;
     if (std::size_t at = query.find("jobId="); at != std::string::npos) {
       job_id = query.substr(at + 6, query.find('&', at) - at - 6);
+    }
+    // An API 3.0 request carries {"JobId":"..."} in its body.
+    constexpr std::string_view kDtsJobId = "{\"JobId\":\"";
+    if (request.body.starts_with(kDtsJobId)) {
+      job_id = request.body.substr(
+          kDtsJobId.size(),
+          request.body.find('"', kDtsJobId.size()) - kDtsJobId.size());
     }
     MutexLock lock(mutex_);
     requests_.push_back(std::move(request));
@@ -559,6 +567,136 @@ TEST(IsRetryableTest, ApiCodes) {
     result.reply->code = code;
     EXPECT_EQ(IsRetryable(result), retryable) << code;
   }
+}
+
+// Returns the value of the header `name` in `request`, or nullopt.
+std::optional<std::string> Header(const HttpRequest& request,
+                                  std::string_view name) {
+  for (const std::string& line : request.headers) {
+    if (line.starts_with(name) && line.size() > name.size() + 1 &&
+        line[name.size()] == ':') {
+      return line.substr(name.size() + 2);
+    }
+  }
+  return std::nullopt;
+}
+
+class DtsClientTest : public CheckInfoClientTest {
+ protected:
+  DtsClientTest() {
+    api_.dts.endpoint = {"http://127.0.0.1:9090/", "http", "127.0.0.1:9090",
+                         "/"};
+    api_.dts.region = "ap-shanghai";
+  }
+};
+
+TEST_F(DtsClientTest, BuildsTc3SignedRequest) {
+  const HttpRequest request = MakeClient().BuildRequest(
+      Job(JobApi::kDtsMigrationCheck, "dts-1ewjspuw"));
+  EXPECT_EQ(request.method, HttpMethod::kPost);
+  EXPECT_EQ(request.url, "http://127.0.0.1:9090/");
+  EXPECT_EQ(request.body, R"({"JobId":"dts-1ewjspuw"})");
+  EXPECT_EQ(Header(request, "X-TC-Action"), "DescribeMigrationCheckJob");
+  EXPECT_EQ(Header(request, "X-TC-Version"), "2021-12-06");
+  EXPECT_EQ(Header(request, "X-TC-Region"), "ap-shanghai");
+  EXPECT_EQ(Header(request, "X-TC-Timestamp"), "1700000000");
+  EXPECT_EQ(Header(request, "Host"), "127.0.0.1:9090");
+  EXPECT_EQ(Header(request, "Content-Type"), "application/json; charset=utf-8");
+  EXPECT_FALSE(Header(request, "X-TC-Token"));
+
+  Tc3Request expected;
+  expected.host = "127.0.0.1:9090";
+  expected.service = "dts";
+  expected.timestamp = 1700000000;
+  expected.payload = request.body;
+  EXPECT_EQ(Header(request, "Authorization"),
+            SignTc3(expected, "AKIDtest", "secret-key").authorization);
+  // 1700000000 is 2023-11-14 22:13:20 UTC.
+  EXPECT_NE(Header(request, "Authorization")
+                ->find("Credential=AKIDtest/2023-11-14/dts/tc3_request"),
+            std::string::npos);
+}
+
+TEST_F(DtsClientTest, SyncActionAndSessionToken) {
+  credentials_.session_token = "token-1";
+  const HttpRequest request =
+      MakeClient().BuildRequest(Job(JobApi::kDtsSyncCheck, "sync-bllmn8x9"));
+  EXPECT_EQ(Header(request, "X-TC-Action"), "DescribeCheckSyncJobResult");
+  EXPECT_EQ(Header(request, "X-TC-Token"), "token-1");
+}
+
+TEST_F(DtsClientTest, MapsErrorCodesToOutcomes) {
+  struct Case {
+    std::string code;
+    FetchOutcome outcome;
+    bool retryable;
+  };
+  for (const Case& c : {
+           Case{"AuthFailure.SignatureFailure", FetchOutcome::kApiError, false},
+           Case{"AuthFailure.SecretIdNotFound", FetchOutcome::kApiError, false},
+           Case{"RequestLimitExceeded", FetchOutcome::kThrottled, true},
+           Case{"RequestLimitExceeded.UinLimitExceeded",
+                FetchOutcome::kThrottled, true},
+           Case{"ResourceNotFound", FetchOutcome::kApiError, false},
+           Case{"ResourceNotFound.JobNotExist", FetchOutcome::kApiError, false},
+           Case{"InternalError", FetchOutcome::kApiError, true},
+           Case{"InternalError.DatabaseError", FetchOutcome::kApiError, true},
+           Case{"InvalidParameter", FetchOutcome::kApiError, false},
+       }) {
+    const FetchResult result = CheckInfoClient::InterpretResponse(
+        Reply(200, R"({"Response":{"Error":{"Code":")" + c.code +
+                       R"(","Message":"m"},"RequestId":"r"}})"),
+        JobApi::kDtsSyncCheck);
+    EXPECT_EQ(result.outcome, c.outcome) << c.code;
+    EXPECT_EQ(IsRetryable(result), c.retryable) << c.code;
+    ASSERT_TRUE(result.reply) << c.code;
+    EXPECT_EQ(result.reply->code_desc, c.code);
+    EXPECT_EQ(result.reply->CodeText(), c.code);
+    EXPECT_EQ(result.reply->message, "m");
+    EXPECT_EQ(result.reply->request_id, "r");
+    EXPECT_FALSE(result.reply->data);
+  }
+}
+
+TEST_F(DtsClientTest, MapsSuccessByAction) {
+  const std::string body =
+      R"({"Response":{"Status":"success","CheckFlag":"checkNotPass",)"
+      R"("StepCount":4,"StepCur":4,"StepInfo":[{"StepStatus":"failed"}],)"
+      R"("StepInfos":[{"StepNo":1,"Status":"finished"}],"RequestId":"r"}})";
+  const FetchResult sync = CheckInfoClient::InterpretResponse(
+      Reply(200, body), JobApi::kDtsSyncCheck);
+  ASSERT_EQ(sync.outcome, FetchOutcome::kSuccess);
+  EXPECT_EQ(sync.reply->data->error_code, 0);
+  EXPECT_EQ(sync.reply->data->step_all, 4);
+
+  const FetchResult migration = CheckInfoClient::InterpretResponse(
+      Reply(200, body), JobApi::kDtsMigrationCheck);
+  ASSERT_EQ(migration.outcome, FetchOutcome::kSuccess);
+  EXPECT_EQ(migration.reply->data->error_code, -1);
+  // StepInfos and StepInfo fill the same list; the last one read wins.
+  EXPECT_EQ(migration.reply->data->step_all, 1);
+}
+
+TEST_F(DtsClientTest, ApiTwoReplyToDtsJobIsParseError) {
+  const FetchResult result = CheckInfoClient::InterpretResponse(
+      Reply(200, R"({"code":0,"data":{}})"), JobApi::kDtsSyncCheck);
+  EXPECT_EQ(result.outcome, FetchOutcome::kParseError);
+  EXPECT_NE(result.error.find("Response"), std::string::npos);
+}
+
+TEST_F(DtsClientTest, RetriesInternalErrorThenSucceeds) {
+  api_.retry_backoff = std::chrono::milliseconds(1);
+  transport_.SetResponses(
+      "sync-a",
+      {Reply(200, R"({"Response":{"Error":{"Code":"InternalError"}}})"),
+       Reply(200, R"({"Response":{"Status":"running","StepCount":3}})")});
+  const std::vector<Job> jobs = {Job(JobApi::kDtsSyncCheck, "sync-a"),
+                                 Job{206, SrcType::kPublicNetwork}};
+  transport_.SetResponse("206", Reply(200, R"({"code":0})"));
+  const std::vector<FetchResult> results = MakeClient().FetchAll(jobs);
+  EXPECT_EQ(results[0].outcome, FetchOutcome::kSuccess);
+  EXPECT_EQ(results[0].attempts, 2);
+  EXPECT_EQ(results[1].outcome, FetchOutcome::kSuccess);
 }
 
 }  // namespace

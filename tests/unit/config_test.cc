@@ -288,6 +288,105 @@ TEST(ConfigTest, ErrorsNameKeyAndValue) {
   }
 }
 
+TEST(ConfigTest, DtsJobsAndSection) {
+  const Config config = ParseOk(R"(
+api:
+  region: ap-guangzhou
+dts:
+  endpoint: http://127.0.0.1:9000/
+  region: ap-shanghai
+jobs:
+  - job_id: 206
+    src_type: 2
+  - api: dts_sync_check
+    job_id: sync-bllmn8x9
+  - api: dts_migration_check
+    job_id: dts-1ewjspuw
+  - api: cdb_sync_check
+    job_id: 207
+    src_type: 1
+)");
+  ASSERT_EQ(config.jobs.size(), 4u);
+  EXPECT_EQ(config.jobs[0], (Job{206, SrcType::kPublicNetwork}));
+  EXPECT_EQ(config.jobs[1], Job(JobApi::kDtsSyncCheck, "sync-bllmn8x9"));
+  EXPECT_EQ(config.jobs[2], Job(JobApi::kDtsMigrationCheck, "dts-1ewjspuw"));
+  EXPECT_EQ(config.jobs[3], (Job{207, SrcType::kSelfBuilt}));
+  EXPECT_EQ(config.api.dts.endpoint.host, "127.0.0.1:9000");
+  EXPECT_EQ(config.api.dts.endpoint.path, "/");
+  EXPECT_EQ(config.api.dts.region, "ap-shanghai");
+}
+
+TEST(ConfigTest, DtsDefaults) {
+  const Config config = ParseOk(R"(
+api:
+  region: ap-beijing
+jobs:
+  - api: dts_sync_check
+    job_id: sync-1
+)");
+  EXPECT_EQ(config.api.dts.endpoint.url, "https://dts.tencentcloudapi.com/");
+  EXPECT_EQ(config.api.dts.endpoint.host, "dts.tencentcloudapi.com");
+  EXPECT_EQ(config.api.dts.region, "ap-beijing");
+}
+
+TEST(ConfigTest, DtsErrorsNameKeyAndFix) {
+  const std::string head = "api:\n  region: r\njobs:\n";
+  struct Case {
+    std::string yaml;
+    std::string expected;
+  };
+  for (const Case& c : {
+           Case{head + "  - api: dts_sync\n    job_id: sync-1\n",
+                "jobs[0].api: unknown API \"dts_sync\": must be "
+                "cdb_sync_check"},
+           Case{head + "  - api: dts_sync_check\n    job_id: sync-1\n"
+                       "    src_type: 2\n",
+                "jobs[0].src_type: applies only to API 2.0 jobs"},
+           Case{head + "  - api: dts_sync_check\n    job_id: \"sync 1\"\n",
+                "jobs[0].job_id: invalid DTS job id \"sync 1\""},
+           Case{head + "  - api: dts_sync_check\n    job_id: -x\n",
+                "invalid DTS job id \"-x\""},
+           Case{head + "  - api: dts_migration_check\n    job_id: [a]\n",
+                "jobs[0].job_id: must be a single value"},
+           Case{head + "  - api: dts_sync_check\n", "jobs[0].job_id: missing"},
+           Case{head + "  - {api: dts_sync_check, job_id: sync-1}\n"
+                       "  - {api: dts_sync_check, job_id: sync-1}\n",
+                "jobs[1]: duplicate job: dts_sync_check job sync-1"},
+           Case{"api:\n  region: r\ndts:\n  endpoint: "
+                "https://dts.tencentcloudapi.com/v2\n"
+                "jobs:\n  - {job_id: 1, src_type: 2}\n",
+                "dts.endpoint: invalid URL "
+                "\"https://dts.tencentcloudapi.com/v2\": API 3.0 endpoints "
+                "have the path /"},
+           Case{"api:\n  region: r\ndts:\n  endpoint: ftp://x/\n"
+                "jobs:\n  - {job_id: 1, src_type: 2}\n",
+                "dts.endpoint: invalid URL"},
+           Case{"api:\n  region: r\ndts:\n  region: \"\"\n"
+                "jobs:\n  - {job_id: 1, src_type: 2}\n",
+                "dts.region: must not be empty"},
+           Case{"api:\n  region: r\ndts:\n  zone: x\n"
+                "jobs:\n  - {job_id: 1, src_type: 2}\n",
+                "dts.zone: unknown key"},
+       }) {
+    const std::string error = ParseError(c.yaml);
+    EXPECT_NE(error.find(c.expected), std::string::npos)
+        << c.yaml << "\n-> " << error;
+  }
+}
+
+// The same id may name an API 2.0 job and a DTS job: they are different
+// jobs, told apart by the api label.
+TEST(ConfigTest, SameIdInTwoApisIsNotDuplicate) {
+  const Config config = ParseOk(R"(
+api: {region: r}
+jobs:
+  - {api: dts_sync_check, job_id: "206"}
+  - {api: dts_migration_check, job_id: "206"}
+  - {job_id: 206, src_type: 2}
+)");
+  EXPECT_EQ(config.jobs.size(), 3u);
+}
+
 TEST(ConfigTest, MissingFileNamesPathAndFlag) {
   Expected<Config> config = LoadConfigFile("/nonexistent/cdb.yml");
   ASSERT_FALSE(config.ok());

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "exporter/api/check_info_client.h"
 #include "exporter/parse/check_info_parser.h"
 
 namespace cdb_sync {
@@ -98,6 +99,73 @@ TEST(FamiliesTest, ApiErrorPublishesCodeWithoutCheckSeries) {
       text.find("cdb_sync_check_api_code{job_id=\"9\",src_type=\"2\"} 9591"),
       std::string::npos)
       << text;
+  EXPECT_EQ(text.find("cdb_sync_check_steps"), std::string::npos) << text;
+}
+
+JobResult DtsResult(JobApi api, std::string id, std::string_view body) {
+  HttpResponse response;
+  response.status = 200;
+  response.body = std::string(body);
+  return {Job(api, std::move(id)),
+          CheckInfoClient::InterpretResponse(response, api)};
+}
+
+TEST(FamiliesTest, DtsJobsCarryApiLabelInsteadOfSrcType) {
+  const std::vector<JobResult> results = {
+      DtsResult(JobApi::kDtsSyncCheck, "sync-fail01",
+                ReadFile("tests/fake_api/replies/dts_sync_check_failed.json")),
+      DtsResult(
+          JobApi::kDtsMigrationCheck, "dts-fail01",
+          ReadFile(
+              "tests/fake_api/replies/dts_migration_check_not_pass.json"))};
+  ASSERT_EQ(results[0].result.outcome, FetchOutcome::kSuccess)
+      << results[0].result.error;
+  ASSERT_EQ(results[1].result.outcome, FetchOutcome::kSuccess)
+      << results[1].result.error;
+  const std::string text = Serialize(BuildCheckFamilies(results));
+
+  const std::string sync = R"({job_id="sync-fail01",api="dts_sync_check"})";
+  const std::string migration =
+      R"({job_id="dts-fail01",api="dts_migration_check"})";
+  for (const std::string& line :
+       {"cdb_sync_check_up" + sync + " 1",
+        "cdb_sync_check_api_code" + sync + " 0",
+        "cdb_sync_check_finished" + sync + " 1",
+        "cdb_sync_check_errno" + sync + " -1",
+        "cdb_sync_check_current_step" + sync + " 3",
+        "cdb_sync_check_steps" + sync + " 5",
+        "cdb_sync_check_finished" + migration + " 1",
+        "cdb_sync_check_errno" + migration + " -1",
+        "cdb_sync_check_steps" + migration + " 4",
+        "cdb_sync_check_current_step" + migration + " 2"}) {
+    EXPECT_NE(text.find(line + "\n"), std::string::npos) << line << "\n"
+                                                         << text;
+  }
+  // The failed sync step is step 3; DTS steps publish no errno series.
+  EXPECT_NE(text.find(R"(cdb_sync_check_step_status{job_id="sync-fail01",)"
+                      R"(api="dts_sync_check",step="3",)"),
+            std::string::npos);
+  EXPECT_EQ(text.find("cdb_sync_check_step_errno"), std::string::npos) << text;
+  EXPECT_EQ(text.find("src_type"), std::string::npos) << text;
+}
+
+TEST(FamiliesTest, DtsErrorHasErrorInfoButNoNumericCode) {
+  const std::vector<JobResult> results = {DtsResult(
+      JobApi::kDtsSyncCheck, "sync-auth01",
+      R"({"Response":{"Error":{"Code":"AuthFailure.SignatureFailure",)"
+      R"("Message":"The signature does not match."},"RequestId":"r"}})")};
+  const std::string text = Serialize(BuildCheckFamilies(results));
+  EXPECT_NE(text.find(R"(cdb_sync_check_api_error_info{job_id="sync-auth01",)"
+                      R"(api="dts_sync_check",)"
+                      R"(code_desc="AuthFailure.SignatureFailure",)"
+                      R"(message="The signature does not match."} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(cdb_sync_check_outcome{job_id="sync-auth01",)"
+                      R"(api="dts_sync_check",outcome="api_error"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("cdb_sync_check_api_code"), std::string::npos) << text;
   EXPECT_EQ(text.find("cdb_sync_check_steps"), std::string::npos) << text;
 }
 

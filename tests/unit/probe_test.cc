@@ -90,5 +90,52 @@ TEST(ProbeTargetTest, LongValueCut) {
   EXPECT_LT(job.error().size(), 300u) << job.error();
 }
 
+TEST(ProbeTargetTest, DtsTargets) {
+  const Expected<Job> sync = ParseProbeTarget(
+      Params{{"api", "dts_sync_check"}, {"job_id", "sync-bllmn8x9"}});
+  ASSERT_TRUE(sync.ok()) << sync.error();
+  EXPECT_EQ(sync.value(), Job(JobApi::kDtsSyncCheck, "sync-bllmn8x9"));
+
+  const Expected<Job> migration = ParseProbeTarget(
+      Params{{"api", "dts_migration_check"}, {"job_id", "dts-1ewjspuw"}});
+  ASSERT_TRUE(migration.ok()) << migration.error();
+  EXPECT_EQ(migration.value().api, JobApi::kDtsMigrationCheck);
+
+  const Expected<Job> explicit_v2 = ParseProbeTarget(
+      Params{{"api", "cdb_sync_check"}, {"job_id", "206"}, {"src_type", "2"}});
+  ASSERT_TRUE(explicit_v2.ok()) << explicit_v2.error();
+  EXPECT_EQ(explicit_v2.value(), (Job{206, SrcType::kPublicNetwork}));
+}
+
+TEST(ProbeTargetTest, DtsTargetErrors) {
+  struct Case {
+    Params params;
+    std::string expected;
+  };
+  for (const Case& c : {
+           Case{{{"api", "dts"}, {"job_id", "sync-1"}},
+                "invalid api \"dts\": expected cdb_sync_check, "
+                "dts_sync_check or dts_migration_check"},
+           Case{{{"api", "dts_sync_check"},
+                 {"job_id", "sync-1"},
+                 {"src_type", "2"}},
+                "src_type applies only to API 2.0 jobs"},
+           Case{{{"api", "dts_sync_check"}, {"job_id", "sync 1<b>"}},
+                "invalid job_id \"sync 1<b>\": expected a DTS job id"},
+           Case{{{"api", "dts_sync_check"}, {"job_id", ""}},
+                "invalid job_id \"\""},
+           Case{{{"api", "dts_sync_check"}, {"job_id", std::string(65, 'a')}},
+                "at most 64"},
+           Case{{{"api", "dts_sync_check"},
+                 {"api", "dts_sync_check"},
+                 {"job_id", "a"}},
+                "parameter api is given more than once"},
+       }) {
+    const Expected<Job> job = ParseProbeTarget(c.params);
+    ASSERT_FALSE(job.ok()) << c.expected;
+    EXPECT_NE(job.error().find(c.expected), std::string::npos) << job.error();
+  }
+}
+
 }  // namespace
 }  // namespace cdb_sync

@@ -17,7 +17,8 @@ using std::chrono::system_clock;
 const system_clock::time_point kNow = system_clock::from_time_t(1796378400);
 
 CheckStep Step(std::string name, int64_t error_code, std::string message = "") {
-  return {std::move(name), error_code, std::move(message)};
+  return {std::move(name), error_code, StepStateFromCode(error_code),
+          std::move(message)};
 }
 
 FetchResult Success(CheckInfo check) {
@@ -170,6 +171,37 @@ TEST(StatusPageTest, UnreachableShowsOutcomeAndLastSuccess) {
       << page;
   EXPECT_NE(page.find("5 min ago"), std::string::npos);
   EXPECT_NE(page.find("last call 20 s ago"), std::string::npos);
+}
+
+TEST(StatusPageTest, DtsJobsShowApiAndErrorCode) {
+  StatusPageData data;
+  data.now = kNow;
+  FetchResult failed = Failure(FetchOutcome::kApiError, 200);
+  failed.reply.emplace();
+  failed.reply->error_code = "ResourceNotFound";
+  failed.reply->code_desc = "ResourceNotFound";
+  failed.reply->message = "no such job";
+  data.jobs.push_back({.job = Job(JobApi::kDtsMigrationCheck, "dts-gone01"),
+                       .last_result = failed,
+                       .fetched_at = kNow});
+  data.jobs.push_back(
+      {.job = Job(JobApi::kDtsSyncCheck, "sync-pass01"),
+       .last_result = Success(Check(2, 1, 0, {Step("a", 0), Step("b", 0)})),
+       .fetched_at = kNow});
+
+  const std::string page = RenderStatusPage(data);
+  EXPECT_NE(page.find("<tr id=\"job-dts-gone01-dts_migration_check\" "
+                      "data-job-id=\"dts-gone01\" "
+                      "data-api=\"dts_migration_check\" "
+                      "data-state=\"unreachable\">"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("<td>DTS migration check</td>"), std::string::npos);
+  EXPECT_NE(page.find("<td>DTS sync check</td>"), std::string::npos);
+  // The code appears once: code_desc repeats it for API 3.0 errors.
+  EXPECT_NE(page.find("api_error, code ResourceNotFound: no such job"),
+            std::string::npos)
+      << page;
 }
 
 TEST(StatusPageTest, NetworkErrorShowsTransportMessage) {

@@ -1,0 +1,313 @@
+#include "exporter/parse/dts_check_parser.h"
+
+#include <simdjson.h>
+
+#include <string>
+#include <utility>
+
+#include "exporter/parse/check_info_parser.h"
+#include "exporter/parse/json_reader.h"
+
+namespace cdb_sync {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+using json_reader::ErrorSink;
+using json_reader::FailDuplicate;
+using json_reader::JsonTypeName;
+using json_reader::KeySet;
+using json_reader::ReadInteger;
+using json_reader::ReadString;
+using json_reader::ValidateUnknown;
+
+// A step's messages are joined up to this size; labels and the status page
+// cut them much shorter anyway.
+constexpr std::size_t kMaxStepMessageBytes = 16 * 1024;
+
+// Calls `read(key, value)` for each field of the object `value`, after
+// checking that no known key repeats. Unknown keys are left to `read`.
+template <typename Read>
+bool ForEachField(ondemand::value value, const std::string& path, KeySet keys,
+                  ErrorSink& errors, Read read) {
+  ondemand::object object;
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(path, error);
+  if (type != ondemand::json_type::object ||
+      value.get_object().get(object) != simdjson::SUCCESS) {
+    return errors.Fail("field \"" + path + "\" is " +
+                       std::string(JsonTypeName(type)) +
+                       "; expected an object");
+  }
+  for (auto field_result : object) {
+    ondemand::field field;
+    std::string_view key;
+    if (auto error = std::move(field_result).get(field)) {
+      return errors.Fail(path, error);
+    }
+    if (auto error = field.unescaped_key().get(key)) {
+      return errors.Fail(path, error);
+    }
+    if (!keys.Insert(key)) {
+      return FailDuplicate(errors, path + "." + std::string(key));
+    }
+    if (!read(key, field.value())) return false;
+  }
+  return true;
+}
+
+// Calls `read(index, element)` for each element of the array `value`; null
+// reads as an empty array.
+template <typename Read>
+bool ForEachElement(ondemand::value value, const std::string& path,
+                    ErrorSink& errors, Read read) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(path, error);
+  if (type == ondemand::json_type::null) return true;
+  ondemand::array array;
+  if (type != ondemand::json_type::array ||
+      value.get_array().get(array) != simdjson::SUCCESS) {
+    return errors.Fail("field \"" + path + "\" is " +
+                       std::string(JsonTypeName(type)) + "; expected an array");
+  }
+  std::size_t index = 0;
+  for (auto element_result : array) {
+    ondemand::value element;
+    if (auto error = element_result.get(element)) {
+      return errors.Fail(path, error);
+    }
+    if (!read(index++, element)) return false;
+  }
+  return true;
+}
+
+bool ReadBool(ondemand::value value, const std::string& path, bool& out,
+              ErrorSink& errors) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(path, error);
+  if (type == ondemand::json_type::null) {
+    out = false;
+    return true;
+  }
+  if (type != ondemand::json_type::boolean ||
+      value.get_bool().get(out) != simdjson::SUCCESS) {
+    return errors.Fail("field \"" + path + "\" is " +
+                       std::string(JsonTypeName(type)) +
+                       "; expected true or false");
+  }
+  return true;
+}
+
+// Appends the Message of each tip in an Errors or Warnings array.
+bool ReadTips(ondemand::value value, const std::string& path,
+              std::string& messages, ErrorSink& errors) {
+  return ForEachElement(
+      value, path, errors, [&](std::size_t index, ondemand::value tip) {
+        const std::string tip_path = path + "[" + std::to_string(index) + "]";
+        return ForEachField(
+            tip, tip_path, KeySet({"Message"}), errors,
+            [&](std::string_view key, ondemand::value field) {
+              if (key != "Message") {
+                return ValidateUnknown(field, tip_path + "." + std::string(key),
+                                       1, errors);
+              }
+              std::string message;
+              if (!ReadString(field, tip_path + ".Message", message, errors)) {
+                return false;
+              }
+              if (message.empty() ||
+                  messages.size() + message.size() > kMaxStepMessageBytes) {
+                return true;
+              }
+              if (!messages.empty()) messages += "; ";
+              messages += message;
+              return true;
+            });
+      });
+}
+
+bool ReadStep(ondemand::value value, const std::string& path,
+              DtsCheckStep& step, ErrorSink& errors) {
+  std::string error_messages;
+  std::string warning_messages;
+  const bool ok = ForEachField(
+      value, path,
+      KeySet({"StepNo", "StepId", "StepName", "Status", "StepStatus",
+              "StepMessage", "HasSkipped", "Errors", "Warnings"}),
+      errors, [&](std::string_view key, ondemand::value field) {
+        const std::string field_path = path + "." + std::string(key);
+        if (key == "StepNo") {
+          return ReadInteger(field, field_path, step.number, errors);
+        }
+        if (key == "StepId")
+          return ReadString(field, field_path, step.id, errors);
+        if (key == "StepName") {
+          return ReadString(field, field_path, step.name, errors);
+        }
+        if (key == "Status" || key == "StepStatus") {
+          return ReadString(field, field_path, step.status, errors);
+        }
+        if (key == "StepMessage") {
+          return ReadString(field, field_path, step.message, errors);
+        }
+        if (key == "HasSkipped") {
+          return ReadBool(field, field_path, step.skipped, errors);
+        }
+        if (key == "Errors") {
+          return ReadTips(field, field_path, error_messages, errors);
+        }
+        if (key == "Warnings") {
+          return ReadTips(field, field_path, warning_messages, errors);
+        }
+        return ValidateUnknown(field, field_path, 1, errors);
+      });
+  if (!ok) return false;
+  if (step.message.empty()) {
+    step.message = error_messages.empty() ? std::move(warning_messages)
+                                          : std::move(error_messages);
+  }
+  return true;
+}
+
+bool ReadSteps(ondemand::value value, const std::string& path,
+               std::vector<DtsCheckStep>& steps, ErrorSink& errors) {
+  steps.clear();
+  return ForEachElement(
+      value, path, errors, [&](std::size_t index, ondemand::value element) {
+        if (index == kMaxCheckSteps) {
+          return errors.Fail("field \"" + path + "\" has more than " +
+                             std::to_string(kMaxCheckSteps) + " steps");
+        }
+        return ReadStep(element, path + "[" + std::to_string(index) + "]",
+                        steps.emplace_back(), errors);
+      });
+}
+
+bool ReadError(ondemand::value value, DtsCheckReply& reply, ErrorSink& errors) {
+  bool has_code = false;
+  const bool ok = ForEachField(
+      value, "Response.Error", KeySet({"Code", "Message"}), errors,
+      [&](std::string_view key, ondemand::value field) {
+        if (key == "Code") {
+          has_code = true;
+          return ReadString(field, "Response.Error.Code", reply.error_code,
+                            errors);
+        }
+        if (key == "Message") {
+          return ReadString(field, "Response.Error.Message",
+                            reply.error_message, errors);
+        }
+        return ValidateUnknown(field, "Response.Error." + std::string(key), 1,
+                               errors);
+      });
+  if (!ok) return false;
+  if (!has_code || reply.error_code.empty()) {
+    return errors.Fail("field \"Response.Error.Code\" is missing or empty");
+  }
+  return true;
+}
+
+bool ReadResponse(ondemand::value value, DtsCheckReply& reply,
+                  ErrorSink& errors) {
+  DtsCheck check;
+  bool has_error = false;
+  const bool ok = ForEachField(
+      value, "Response",
+      KeySet({"Error", "RequestId", "Status", "StepCount", "StepCur",
+              "Progress", "StepInfos", "StepInfo", "BriefMsg", "CheckFlag"}),
+      errors, [&](std::string_view key, ondemand::value field) {
+        const std::string path = "Response." + std::string(key);
+        if (key == "Error") {
+          has_error = true;
+          return ReadError(field, reply, errors);
+        }
+        if (key == "RequestId") {
+          return ReadString(field, path, reply.request_id, errors);
+        }
+        if (key == "Status")
+          return ReadString(field, path, check.status, errors);
+        if (key == "StepCount") {
+          return ReadInteger(field, path, check.step_count, errors);
+        }
+        if (key == "StepCur") {
+          return ReadInteger(field, path, check.step_cur, errors);
+        }
+        if (key == "Progress") {
+          return ReadInteger(field, path, check.progress, errors);
+        }
+        if (key == "StepInfos" || key == "StepInfo") {
+          return ReadSteps(field, path, check.steps, errors);
+        }
+        if (key == "BriefMsg") {
+          return ReadString(field, path, check.brief_message, errors);
+        }
+        if (key == "CheckFlag") {
+          return ReadString(field, path, check.check_flag, errors);
+        }
+        return ValidateUnknown(field, path, 1, errors);
+      });
+  if (!ok) return false;
+  for (const auto& [name, count] :
+       {std::pair{"Response.StepCount", check.step_count},
+        std::pair{"Response.StepCur", check.step_cur}}) {
+    if (count && *count < 0) {
+      return errors.Fail("field \"" + std::string(name) + "\": value " +
+                         std::to_string(*count) + " is negative");
+    }
+  }
+  if (!has_error) reply.check = std::move(check);
+  return true;
+}
+
+}  // namespace
+
+Expected<DtsCheckReply> ParseDtsCheckReply(std::string_view body) {
+  thread_local ondemand::parser parser;
+  ErrorSink errors;
+  const simdjson::padded_string padded = json_reader::PrepareBody(body);
+
+  ondemand::document document;
+  if (auto error = parser.iterate(padded).get(document)) {
+    return Error{std::string("invalid JSON: ") +
+                 simdjson::error_message(error)};
+  }
+  ondemand::object root;
+  if (auto error = document.get_object().get(root)) {
+    if (error == simdjson::INCORRECT_TYPE) {
+      return Error{"the reply is not a JSON object"};
+    }
+    return Error{std::string("invalid JSON: ") +
+                 simdjson::error_message(error)};
+  }
+
+  DtsCheckReply reply;
+  bool has_response = false;
+  KeySet keys({"Response"});
+  for (auto field_result : root) {
+    ondemand::field field;
+    std::string_view key;
+    if (auto error = std::move(field_result).get(field)) {
+      return Error{std::string("invalid JSON: ") +
+                   simdjson::error_message(error)};
+    }
+    if (auto error = field.unescaped_key().get(key)) {
+      errors.Fail("a key", error);
+      return Error{std::move(errors.message())};
+    }
+    if (!keys.Insert(key)) {
+      FailDuplicate(errors, key);
+      return Error{std::move(errors.message())};
+    }
+    const bool ok =
+        key == "Response"
+            ? (has_response = true, ReadResponse(field.value(), reply, errors))
+            : ValidateUnknown(field.value(), key, 1, errors);
+    if (!ok) return Error{std::move(errors.message())};
+  }
+  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return Error{"invalid JSON: unexpected bytes after the reply object"};
+  }
+  if (!has_response) return Error{"field \"Response\" is missing"};
+  return reply;
+}
+
+}  // namespace cdb_sync
