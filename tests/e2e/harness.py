@@ -108,14 +108,21 @@ def start_fake_api(workdir: Path, scenario: str = "e2e.json",
     return process, int(port_file.read_text())
 
 
-def write_config(workdir: Path, api_port: int, jobs: list[tuple[int, int]], **api) -> Path:
+def write_config(workdir: Path, api_port: int, jobs: list[tuple], **api) -> Path:
+    """Writes config.yml for the fake API on api_port. A job is (job_id,
+    src_type) for an API 2.0 task, or (api, job_id) for a DTS job, e.g.
+    ("dts_sync_check", "sync-pass01"); DTS calls go to the same fake."""
     lines = ["api:",
              f"  endpoint: http://127.0.0.1:{api_port}/v2/index.php",
              "  region: ap-guangzhou"]
     lines += [f"  {key}: {value}" for key, value in api.items()]
+    lines += ["dts:", f"  endpoint: http://127.0.0.1:{api_port}/", "  region: ap-shanghai"]
     lines.append("jobs:")
-    for job_id, src_type in jobs:
-        lines += [f"  - job_id: {job_id}", f"    src_type: {src_type}"]
+    for first, second in jobs:
+        if isinstance(first, str) and first.startswith("dts_"):
+            lines += [f"  - api: {first}", f"    job_id: {second}"]
+        else:
+            lines += [f"  - job_id: {first}", f"    src_type: {second}"]
     path = workdir / "config.yml"
     path.write_text("\n".join(lines) + "\n")
     return path

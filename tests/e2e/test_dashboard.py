@@ -4,7 +4,8 @@ dashboards/cdb_sync_exporter.json and deploy/prometheus/cdb_sync_alerts.yml
 runs against a real Prometheus on 127.0.0.1. Prometheus scrapes the exporter
 every second, and the exporter reads the fake API's monitoring scenario: a
 passing, a failing, a running and a no-data check, an authentication failure,
-a throttled job and a job whose API returns HTTP 502.
+a throttled job and a job whose API returns HTTP 502, and two DTS jobs (a failed sync check
+and a passed migration check) whose series carry api instead of src_type.
 
 Grafana's server is not part of the test. The test replaces the dashboard
 variables with the values Grafana would send, and it imitates the merge and
@@ -35,17 +36,21 @@ ALERT_RULES = harness.REPO / "deploy" / "prometheus" / "cdb_sync_alerts.yml"
 DATASOURCE_PROVISIONING = harness.REPO / "deploy" / "grafana" / "provisioning" / "datasources" / "prometheus.yml"
 DASHBOARD_PROVISIONING = harness.REPO / "deploy" / "grafana" / "provisioning" / "dashboards" / "cdb_sync.yml"
 
-# Jobs of tests/fake_api/scenarios/monitoring.json, as (job_id, src_type).
-PASSED_JOB = (206, 2)
-FAILED_JOB = (207, 2)
-RUNNING_JOB = (208, 2)
-AUTH_FAILURE_JOB = (209, 2)
-THROTTLED_JOB = (210, 2)
-BAD_GATEWAY_JOB = (211, 2)
-NO_DATA_JOB = (212, 10)
-JOBS = [PASSED_JOB, FAILED_JOB, RUNNING_JOB, AUTH_FAILURE_JOB, THROTTLED_JOB, BAD_GATEWAY_JOB, NO_DATA_JOB]
+# Jobs of tests/fake_api/scenarios/monitoring.json, as (job_id, src_type)
+# for API 2.0 tasks and (job_id, api) for DTS jobs, both as label values.
+PASSED_JOB = ("206", "2")
+FAILED_JOB = ("207", "2")
+RUNNING_JOB = ("208", "2")
+AUTH_FAILURE_JOB = ("209", "2")
+THROTTLED_JOB = ("210", "2")
+BAD_GATEWAY_JOB = ("211", "2")
+NO_DATA_JOB = ("212", "10")
+DTS_FAILED_JOB = ("sync-fail01", "dts_sync_check")
+DTS_PASSED_JOB = ("dts-pass01", "dts_migration_check")
+JOBS = [PASSED_JOB, FAILED_JOB, RUNNING_JOB, AUTH_FAILURE_JOB, THROTTLED_JOB, BAD_GATEWAY_JOB, NO_DATA_JOB,
+        DTS_FAILED_JOB, DTS_PASSED_JOB]
 
-VARIABLES = ("datasource", "job", "instance", "job_id", "src_type")
+VARIABLES = ("datasource", "job", "instance", "job_id", "src_type", "api")
 DATASOURCE_REF = "${datasource}"
 
 # Values for Grafana's built-in variables. Grafana sets $__rate_interval to
@@ -70,9 +75,9 @@ OVERVIEW_TABLE = "Checks by job"
 STEP_TIMELINE = "Step status"
 API_CODE_PANEL = "Jobs by API error code"
 COUNT_STATS = {
-    "Failed checks": 1,
+    "Failed checks": 2,
     "Running checks": 1,
-    "Passed checks": 1,
+    "Passed checks": 2,
     "Checks without data": 1,
     "Unreachable jobs": 3,
 }
@@ -248,8 +253,14 @@ def transform_table(panel: dict, frames: list[list[dict]]) -> list[dict]:
     return frames[0] if frames else []
 
 
-def job_key(labels: dict) -> tuple[int, int]:
-    return int(labels["job_id"]), int(labels["src_type"])
+def job_key(labels: dict) -> tuple[str, str]:
+    return labels["job_id"], labels.get("src_type") or labels.get("api", "")
+
+
+def config_job(job: tuple[str, str]) -> tuple:
+    """Returns a job as harness.write_config takes it."""
+    job_id, kind = job
+    return (kind, job_id) if kind.startswith("dts_") else (int(job_id), int(kind))
 
 
 class DashboardStructureTest(unittest.TestCase):
@@ -310,7 +321,7 @@ class DashboardStructureTest(unittest.TestCase):
             self.assertIn(name, variables)
         self.assertEqual(variables["datasource"]["type"], "datasource")
         self.assertEqual(variables["datasource"]["query"], "prometheus")
-        for name in ("job_id", "src_type"):
+        for name in ("job_id", "src_type", "api"):
             variable = variables[name]
             self.assertEqual(variable["type"], "query", name)
             self.assertTrue(variable.get("multi"), f"variable {name} must allow several values")
@@ -321,7 +332,7 @@ class DashboardStructureTest(unittest.TestCase):
 
     def test_variables_all_used(self):
         text = json.dumps([query.expr for query in dashboard_queries(self.dashboard)])
-        for name in ("job", "instance", "job_id", "src_type"):
+        for name in ("job", "instance", "job_id", "src_type", "api"):
             self.assertRegex(text, rf"\$(\{{)?{name}\b", f"no query uses ${name}")
 
     def test_key_panels_exist(self):
@@ -364,7 +375,8 @@ def setUpModule():
     unittest.addModuleCleanup(fake.stop)
     # One retry with a short backoff keeps the throttled and the 502 job within
     # the 0.5 s that a 1 s scrape timeout leaves the exporter.
-    config = harness.write_config(workdir, api_port, JOBS, retries=1, retry_backoff="20ms")
+    config = harness.write_config(workdir, api_port, [config_job(job) for job in JOBS],
+                                  retries=1, retry_backoff="20ms")
     exporter, exporter_port = harness.start_exporter(workdir, config)
     unittest.addModuleCleanup(exporter.stop)
     rule_files = [ALERT_RULES] if ALERT_RULES.exists() else []
@@ -391,13 +403,14 @@ def setUpModule():
 def grafana_values(**overrides: str) -> dict[str, str]:
     """Returns the variable values Grafana sends with every option on All:
     the alternation of the values for job and instance, and the allValue .*
-    for job_id and src_type."""
+    for job_id, src_type and api."""
     values = {
         "datasource": "prometheus",
         "job": "cdb_sync",
         "instance": grafana_regex_escape(_environment["instance"]),
         "job_id": ".*",
         "src_type": ".*",
+        "api": ".*",
     }
     values.update(overrides)
     return values
@@ -445,7 +458,7 @@ class DashboardQueriesTest(unittest.TestCase):
         variable = next(v for v in self.dashboard["templating"]["list"] if v["name"] == "job_id")
         selector = _LABEL_VALUES.match(variable_query_text(variable)).group(1)
         result = self.query_results(selector, "variable 'job_id'")
-        self.assertEqual(sorted({int(series["metric"]["job_id"]) for series in result}),
+        self.assertEqual(sorted({series["metric"]["job_id"] for series in result}),
                          sorted(job_id for job_id, _ in JOBS), f"query: {selector}")
 
     def overview_rows(self) -> dict[tuple[int, int], dict]:
@@ -453,7 +466,7 @@ class DashboardQueriesTest(unittest.TestCase):
         rows = transform_table(panel, table_frames(panel, self.panel_results(OVERVIEW_TABLE)))
         by_job = {}
         for row in rows:
-            key = (int(row["Job ID"]), int(row["Source type"]))
+            key = (str(row["Job ID"]), str(row.get("Source type") or row.get("API")))
             self.assertNotIn(key, by_job, f"panel {OVERVIEW_TABLE!r}: job {key} has two rows: {rows}")
             by_job[key] = row
         return by_job
@@ -471,6 +484,8 @@ class DashboardQueriesTest(unittest.TestCase):
             THROTTLED_JOB: "unreachable",
             BAD_GATEWAY_JOB: "unreachable",
             NO_DATA_JOB: "no data",
+            DTS_FAILED_JOB: "failed",
+            DTS_PASSED_JOB: "passed",
         }
         for job, status in expected.items():
             with self.subTest(job=job):
@@ -492,6 +507,11 @@ class DashboardQueriesTest(unittest.TestCase):
         self.assert_cell(rows, RUNNING_JOB, "Current step", "尝试连接源实例")
         self.assert_cell(rows, AUTH_FAILURE_JOB, "Step", None)
         self.assert_cell(rows, NO_DATA_JOB, "Step", None)
+        self.assert_cell(rows, DTS_FAILED_JOB, "Step", "3 of 5")
+        self.assert_cell(rows, DTS_PASSED_JOB, "Step", "4 of 4")
+        self.assert_cell(rows, DTS_FAILED_JOB, "API", "dts_sync_check")
+        self.assert_cell(rows, DTS_FAILED_JOB, "Source type", None)
+        self.assert_cell(rows, PASSED_JOB, "API", None)
 
     def test_overview_error_columns(self):
         rows = self.overview_rows()
@@ -529,6 +549,18 @@ class DashboardQueriesTest(unittest.TestCase):
         self.assertEqual([job_key(series["metric"]) for series in reply["data"]["result"]], [FAILED_JOB],
                          f"panel {OVERVIEW_TABLE!r} target A with job_id=207\nquery: {query}")
 
+    def test_api_and_src_type_variables_filter(self):
+        panel = find_panel(self.dashboard, OVERVIEW_TABLE)
+        expr = panel["targets"][0]["expr"]
+        for overrides, expected in (({"api": "dts_sync_check"}, [DTS_FAILED_JOB]),
+                                    ({"src_type": "10"}, [NO_DATA_JOB])):
+            with self.subTest(**overrides):
+                query = substitute(expr, grafana_values(**overrides), f"panel {OVERVIEW_TABLE!r} target A")
+                reply = run_query(query)
+                self.assertEqual(reply.get("status"), "success", f"query: {query}")
+                self.assertEqual([job_key(series["metric"]) for series in reply["data"]["result"]], expected,
+                                 f"panel {OVERVIEW_TABLE!r} target A with {overrides}\nquery: {query}")
+
     def test_count_stats(self):
         for title, expected in COUNT_STATS.items():
             with self.subTest(title):
@@ -546,7 +578,8 @@ class DashboardQueriesTest(unittest.TestCase):
             key = job_key(series["metric"]) + (int(series["metric"]["step"]),)
             states[key] = mapped_text(mappings, float(series["value"][1]))
         where = f"panel {STEP_TIMELINE!r}\nquery: {panel['targets'][0]['expr']}"
-        self.assertEqual(len(states), 3 * 12, f"expected one row per step of jobs 206-208: {where}")
+        self.assertEqual(len(states), 3 * 12 + 5 + 4,
+                         f"expected one row per step of jobs 206-208 and the two DTS jobs: {where}")
         self.assertEqual(states.get(FAILED_JOB + (8,)), "failed", f"job 207 step 8: {where}")
         self.assertEqual(states.get(FAILED_JOB + (7,)), "success", f"job 207 step 7: {where}")
         self.assertEqual(states.get(FAILED_JOB + (9,)), "pending", f"job 207 step 9: {where}")
@@ -554,7 +587,7 @@ class DashboardQueriesTest(unittest.TestCase):
         self.assertEqual([states.get(PASSED_JOB + (step,)) for step in range(1, 13)], ["success"] * 12,
                          f"job 206: {where}")
         failed = sorted(key for key, state in states.items() if state == "failed")
-        self.assertEqual(failed, [FAILED_JOB + (8,)], f"failed steps: {where}")
+        self.assertEqual(failed, sorted([FAILED_JOB + (8,), DTS_FAILED_JOB + (3,)]), f"failed steps: {where}")
 
     def test_api_code_counts(self):
         [result] = self.panel_results(API_CODE_PANEL).values()
@@ -599,8 +632,12 @@ class AlertRulesTest(unittest.TestCase):
         reply = run_query(rule["expr"])
         self.assertEqual(reply.get("status"), "success", f"expr: {rule['expr']}")
         jobs = {job_key(series["metric"]) for series in reply["data"]["result"]}
-        self.assertIn(FAILED_JOB, jobs, f"alert {rule['alert']!r} misses the failing check\nexpr: {rule['expr']}")
-        self.assertNotIn(PASSED_JOB, jobs, f"alert {rule['alert']!r} fires for the passing check\nexpr: {rule['expr']}")
+        for failed in (FAILED_JOB, DTS_FAILED_JOB):
+            self.assertIn(failed, jobs, f"alert {rule['alert']!r} misses the failing check {failed}\n"
+                          f"expr: {rule['expr']}")
+        for passed in (PASSED_JOB, DTS_PASSED_JOB):
+            self.assertNotIn(passed, jobs, f"alert {rule['alert']!r} fires for the passing check {passed}\n"
+                             f"expr: {rule['expr']}")
 
     def test_rules_loaded_and_healthy(self):
         expected = sorted(rule_name(rule) for rule in alert_rules())

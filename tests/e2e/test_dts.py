@@ -30,20 +30,11 @@ DTS_JOBS = [
 ]
 
 
-def write_dts_config(workdir: Path, api_port: int, jobs=DTS_JOBS, **api) -> Path:
-    lines = ["api:",
-             f"  endpoint: http://127.0.0.1:{api_port}/v2/index.php",
-             "  region: ap-guangzhou",
-             "  retries: 1",
-             "  retry_backoff: 10ms"]
-    lines += [f"  {key}: {value}" for key, value in api.items()]
-    lines += ["dts:", f"  endpoint: http://127.0.0.1:{api_port}/", "  region: ap-shanghai",
-              "jobs:", "  - job_id: 206", "    src_type: 2"]
-    for kind, job_id in jobs:
-        lines += [f"  - api: {kind}", f"    job_id: {job_id}"]
-    path = workdir / "config.yml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+def write_dts_config(workdir: Path, api_port: int, jobs=DTS_JOBS) -> Path:
+    """The configuration of these tests: task 206 beside the DTS jobs, with
+    one quick retry."""
+    return harness.write_config(workdir, api_port, [(206, 2)] + list(jobs),
+                                retries=1, retry_backoff="10ms")
 
 
 def api3_requests(api_port: int) -> list[dict]:
