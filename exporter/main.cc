@@ -236,7 +236,7 @@ int Run() {
     state.listed = true;
     for (std::size_t i = 0; i < discovered->jobs.size(); ++i) {
       state.targets.push_back({discovered->jobs[i], discovered->tasks[i].name,
-                               discovered->tasks[i].status});
+                               discovered->tasks[i].StatusText()});
     }
     return state;
   };

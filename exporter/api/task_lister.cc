@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "exporter/api/api_request.h"
+#include "exporter/parse/dts_check_parser.h"
 #include "exporter/parse/task_list_parser.h"
 
 namespace cdb_sync {
@@ -42,6 +43,54 @@ HttpRequest TaskLister::BuildRequest(int64_t offset,
 Expected<std::vector<SyncTask>> TaskLister::ListTasks(
     std::span<const int> statuses,
     std::chrono::steady_clock::time_point deadline) const {
+  return ListPages(
+      deadline, "narrow discovery.statuses",
+      [&](int64_t offset) { return BuildRequest(offset, statuses); },
+      [](const std::string& body) -> Expected<Page> {
+        Expected<TaskListReply> reply = ParseTaskListReply(body);
+        if (!reply.ok()) return Error{reply.error()};
+        if (reply.value().code != 0) {
+          return Error{"API error code " + std::to_string(reply.value().code) +
+                       " (" + reply.value().code_desc +
+                       "): " + reply.value().message};
+        }
+        return Page{std::move(reply.value().tasks), reply.value().total_count};
+      });
+}
+
+std::string_view DtsListAction(JobApi api) {
+  return api == JobApi::kDtsMigrationCheck ? kDtsMigrationListAction
+                                           : kDtsSyncListAction;
+}
+
+HttpRequest TaskLister::BuildDtsRequest(JobApi api, int64_t offset) const {
+  return BuildTc3ApiRequest(api_, credentials_, kDtsService, kDtsVersion,
+                            DtsListAction(api),
+                            "{\"Limit\":" + std::to_string(kTaskListPageSize) +
+                                ",\"Offset\":" + std::to_string(offset) + "}",
+                            clock_());
+}
+
+Expected<std::vector<SyncTask>> TaskLister::ListDtsJobs(
+    JobApi api, std::chrono::steady_clock::time_point deadline) const {
+  return ListPages(
+      deadline, "narrow discovery.name_pattern",
+      [&](int64_t offset) { return BuildDtsRequest(api, offset); },
+      [api](const std::string& body) -> Expected<Page> {
+        Expected<DtsJobListReply> reply = ParseDtsJobListReply(body, api);
+        if (!reply.ok()) return Error{reply.error()};
+        if (!reply.value().error_code.empty()) {
+          return Error{"API error " + reply.value().error_code + ": " +
+                       reply.value().error_message};
+        }
+        return Page{std::move(reply.value().jobs), reply.value().total_count};
+      });
+}
+
+Expected<std::vector<SyncTask>> TaskLister::ListPages(
+    std::chrono::steady_clock::time_point deadline, std::string_view too_many,
+    const std::function<HttpRequest(int64_t)>& build_request,
+    const std::function<Expected<Page>(const std::string&)>& read_page) const {
   std::vector<SyncTask> tasks;
   for (int page = 0; page < kMaxTaskListPages; ++page) {
     const std::string where = "page " + std::to_string(page + 1) + " (offset " +
@@ -61,8 +110,7 @@ Expected<std::vector<SyncTask>> TaskLister::ListTasks(
     }
     if (now >= deadline) return Error{where + ": timed out"};
 
-    HttpRequest request =
-        BuildRequest(static_cast<int64_t>(tasks.size()), statuses);
+    HttpRequest request = build_request(static_cast<int64_t>(tasks.size()));
     request.deadline = deadline;
     request.timeout = std::min(
         request.timeout,
@@ -78,13 +126,8 @@ Expected<std::vector<SyncTask>> TaskLister::ListTasks(
       return Error{where + ": HTTP status " + std::to_string(response.status) +
                    "; expected 200"};
     }
-    Expected<TaskListReply> reply = ParseTaskListReply(response.body);
+    Expected<Page> reply = read_page(response.body);
     if (!reply.ok()) return Error{where + ": " + reply.error()};
-    if (reply.value().code != 0) {
-      return Error{where + ": API error code " +
-                   std::to_string(reply.value().code) + " (" +
-                   reply.value().code_desc + "): " + reply.value().message};
-    }
 
     std::vector<SyncTask>& page_tasks = reply.value().tasks;
     const bool last_page =
@@ -96,7 +139,7 @@ Expected<std::vector<SyncTask>> TaskLister::ListTasks(
     if (last_page) return tasks;
   }
   return Error{"more than " + std::to_string(kMaxTaskListPages) +
-               " pages of tasks; narrow discovery.statuses"};
+               " pages of tasks; " + std::string(too_many)};
 }
 
 }  // namespace cdb_sync

@@ -1,11 +1,14 @@
-// Lists the account's data-sync tasks with GetCdbDataSyncTaskList.
+// Lists the account's data-sync tasks with GetCdbDataSyncTaskList, and its
+// DTS jobs with DescribeSyncJobs and DescribeMigrationJobs.
 #ifndef CDB_SYNC_EXPORTER_API_TASK_LISTER_H_
 #define CDB_SYNC_EXPORTER_API_TASK_LISTER_H_
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,15 +22,23 @@
 namespace cdb_sync {
 
 inline constexpr std::string_view kTaskListAction = "GetCdbDataSyncTaskList";
+inline constexpr std::string_view kDtsSyncListAction = "DescribeSyncJobs";
+inline constexpr std::string_view kDtsMigrationListAction =
+    "DescribeMigrationJobs";
 
-// Tasks requested per page; the API's maximum.
+// Returns the action that lists `api`'s jobs: DescribeSyncJobs or
+// DescribeMigrationJobs.
+std::string_view DtsListAction(JobApi api);
+
+// Tasks requested per page; the maximum of GetCdbDataSyncTaskList and of
+// DescribeMigrationJobs (1-100), which DescribeSyncJobs is taken to share.
 inline constexpr int kTaskListPageSize = 100;
 // Pages read at most in one listing, a guard against a reply whose
 // totalCount never ends.
 inline constexpr int kMaxTaskListPages = 1000;
 
-// TaskLister pages through GetCdbDataSyncTaskList. Thread-compatible; the
-// transport and the rate limiter must outlive it.
+// TaskLister pages through the list calls. Thread-compatible; the transport
+// and the rate limiter must outlive it.
 class TaskLister {
  public:
   using Clock = std::function<int64_t()>;
@@ -50,7 +61,29 @@ class TaskLister {
       std::span<const int> statuses,
       std::chrono::steady_clock::time_point deadline) const;
 
+  // Builds the signed DescribeSyncJobs or DescribeMigrationJobs request for
+  // the page at `offset`.
+  HttpRequest BuildDtsRequest(JobApi api, int64_t offset) const;
+
+  // Lists every DTS job of `api` (dts_sync_check or dts_migration_check) the
+  // way ListTasks lists tasks; a reply with an Error fails the page.
+  Expected<std::vector<SyncTask>> ListDtsJobs(
+      JobApi api, std::chrono::steady_clock::time_point deadline) const;
+
  private:
+  struct Page {
+    std::vector<SyncTask> tasks;
+    std::optional<int64_t> total_count;
+  };
+
+  // Reads pages until one is empty or total_count tasks were read, each
+  // after a start from the rate limiter; `too_many` says how to list fewer
+  // when kMaxTaskListPages is reached.
+  Expected<std::vector<SyncTask>> ListPages(
+      std::chrono::steady_clock::time_point deadline, std::string_view too_many,
+      const std::function<HttpRequest(int64_t)>& build_request,
+      const std::function<Expected<Page>(const std::string&)>& read_page) const;
+
   const ApiConfig api_;
   const Credentials credentials_;
   HttpTransport& transport_;

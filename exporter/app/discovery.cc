@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <utility>
@@ -18,6 +19,28 @@ namespace {
 // shorter.
 constexpr std::chrono::minutes kRetryAfterFailure{1};
 
+// Reads every list that discovery.apis names, API 2.0 tasks first. Fails,
+// naming the call, when any list fails, so that a partial listing never
+// drops the jobs of the list that failed.
+Expected<std::vector<SyncTask>> ListAll(
+    const Runtime& runtime, std::chrono::steady_clock::time_point deadline) {
+  const DiscoveryConfig& config = runtime.config.discovery;
+  std::vector<SyncTask> all;
+  for (JobApi api : config.apis) {
+    const bool dts = api != JobApi::kCdbSyncCheck;
+    Expected<std::vector<SyncTask>> listed =
+        dts ? runtime.lister->ListDtsJobs(api, deadline)
+            : runtime.lister->ListTasks(config.statuses, deadline);
+    if (!listed.ok()) {
+      return Error{std::string(dts ? DtsListAction(api) : kTaskListAction) +
+                   " " + listed.error()};
+    }
+    std::move(listed.value().begin(), listed.value().end(),
+              std::back_inserter(all));
+  }
+  return all;
+}
+
 }  // namespace
 
 DiscoveredTasks FilterTasks(std::vector<SyncTask> tasks,
@@ -30,13 +53,20 @@ DiscoveredTasks FilterTasks(std::vector<SyncTask> tasks,
   DiscoveredTasks discovered;
   std::set<Job> seen;
   for (SyncTask& task : tasks) {
+    if (pattern && !RE2::PartialMatch(task.name, *pattern)) continue;
+    if (task.api != JobApi::kCdbSyncCheck) {
+      Job job(task.api, task.dts_job_id);
+      if (!seen.insert(job).second) continue;
+      discovered.jobs.push_back(std::move(job));
+      discovered.tasks.push_back(std::move(task));
+      continue;
+    }
     if (!config.statuses.empty() &&
         (!task.status ||
          std::find(config.statuses.begin(), config.statuses.end(),
                    *task.status) == config.statuses.end())) {
       continue;
     }
-    if (pattern && !RE2::PartialMatch(task.name, *pattern)) continue;
 
     const SrcType src_type = task.type && IsValidSrcType(*task.type)
                                  ? static_cast<SrcType>(*task.type)
@@ -97,8 +127,7 @@ void Discovery::Run() {
     listed_with = runtime;
     const auto deadline = SteadyClock::now() + std::chrono::minutes(1) +
                           runtime->config.api.timeout;
-    Expected<std::vector<SyncTask>> listed =
-        runtime->lister->ListTasks(config.statuses, deadline);
+    Expected<std::vector<SyncTask>> listed = ListAll(*runtime, deadline);
     if (!listed.ok()) {
       self_metrics_.RecordDiscovery(false, std::nullopt);
       log::Error(

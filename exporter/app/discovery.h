@@ -30,10 +30,11 @@ struct DiscoveredTasks {
   std::chrono::system_clock::time_point listed_at;
 };
 
-// Keeps the tasks whose status is in `config.statuses` (all when empty) and
-// whose name contains a match of `config.name_pattern`, and derives each
-// task's job: srcType is the task's `type` when that is 1, 2 or 10, else
-// `config.default_src_type`.
+// Keeps the tasks whose name contains a match of `config.name_pattern` and,
+// for API 2.0 tasks, whose status is in `config.statuses` (all when empty),
+// and derives each task's job: an API 2.0 task's srcType is its `type` when
+// that is 1, 2 or 10, else `config.default_src_type`; a DTS job keeps its
+// API and id.
 DiscoveredTasks FilterTasks(std::vector<SyncTask> tasks,
                             const DiscoveryConfig& config);
 

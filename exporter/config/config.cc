@@ -488,8 +488,34 @@ DiscoveryConfig ParseDiscovery(const ConfigReader& reader,
   if (node.IsNull()) return discovery;
   reader.RequireMap(node, "discovery");
   reader.RejectUnknownKeys(node, "discovery.",
-                           {"interval", "statuses", "name_pattern",
+                           {"apis", "interval", "statuses", "name_pattern",
                             "default_src_type", "include_in_metrics"});
+
+  if (YAML::Node apis = node["apis"]) {
+    if (!apis.IsSequence() || apis.size() == 0) {
+      reader.Fail(apis, "discovery.apis",
+                  "must be a non-empty list of the APIs whose jobs to list, "
+                  "e.g. [cdb_sync_check, dts_sync_check, dts_migration_check]");
+    }
+    discovery.apis.clear();
+    for (std::size_t i = 0; i < apis.size(); ++i) {
+      const std::string key = "discovery.apis[" + std::to_string(i) + "]";
+      const std::string name = reader.Scalar(apis[i], key);
+      const std::optional<JobApi> api = JobApiFromName(name);
+      if (!api) {
+        reader.Fail(apis[i], key,
+                    "unknown API \"" + name.substr(0, 64) +
+                        "\": must be cdb_sync_check (GetCdbDataSyncTaskList), "
+                        "dts_sync_check (DescribeSyncJobs) or "
+                        "dts_migration_check (DescribeMigrationJobs)");
+      }
+      if (std::find(discovery.apis.begin(), discovery.apis.end(), *api) !=
+          discovery.apis.end()) {
+        reader.Fail(apis[i], key, "\"" + name + "\" is listed twice");
+      }
+      discovery.apis.push_back(*api);
+    }
+  }
 
   if (YAML::Node interval = node["interval"]) {
     discovery.interval = reader.Duration(interval, "discovery.interval",

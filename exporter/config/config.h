@@ -78,13 +78,17 @@ struct ApiConfig {
 };
 
 // The `discovery` section: list the account's sync tasks with
-// GetCdbDataSyncTaskList and scrape them without listing them in `jobs`.
+// GetCdbDataSyncTaskList, and its DTS jobs with DescribeSyncJobs and
+// DescribeMigrationJobs, and scrape them without listing them in `jobs`.
 struct DiscoveryConfig {
   // True when the section is present.
   bool enabled = false;
+  // The lists to read, each at most once, in this order.
+  std::vector<JobApi> apis = {JobApi::kCdbSyncCheck};
   // Time between two listings.
   std::chrono::milliseconds interval{std::chrono::minutes(5)};
-  // Task status codes (0-9) to keep; empty keeps every status.
+  // API 2.0 task status codes (0-9) to keep; empty keeps every status.
+  // DTS jobs are not filtered by status.
   std::vector<int> statuses;
   // Regular expression (RE2 syntax) that a task's name must contain a match
   // of; empty keeps every name. RE2 matches in linear time, so neither a

@@ -182,6 +182,10 @@ std::vector<MetricFamily> BuildTaskFamilies(std::span<const SyncTask> tasks,
   for (std::size_t i = 0; i < tasks.size() && i < jobs.size(); ++i) {
     const SyncTask& task = tasks[i];
     const Job& job = jobs[i];
+    AddSample(info, job, 1, {{"name", LabelValue(task.name)}});
+    // The status, progress and check flag series describe API 2.0 tasks;
+    // DTS lists have other statuses and no check flag.
+    if (task.api != JobApi::kCdbSyncCheck) continue;
     for (std::size_t code = 0; code < kTaskStatusNames.size(); ++code) {
       const bool current =
           task.status && *task.status == static_cast<int64_t>(code);
@@ -195,7 +199,6 @@ std::vector<MetricFamily> BuildTaskFamilies(std::span<const SyncTask> tasks,
       AddSample(check_flag, job, current ? 1 : 0,
                 {{"flag", std::string(kCheckFlagNames[code])}});
     }
-    AddSample(info, job, 1, {{"name", LabelValue(task.name)}});
   }
 
   std::vector<MetricFamily> families;

@@ -1,4 +1,5 @@
-// A data-sync task as GetCdbDataSyncTaskList describes it.
+// A data-sync task as GetCdbDataSyncTaskList describes it, or a DTS job as
+// DescribeSyncJobs or DescribeMigrationJobs does.
 #ifndef CDB_SYNC_EXPORTER_MODEL_SYNC_TASK_H_
 #define CDB_SYNC_EXPORTER_MODEL_SYNC_TASK_H_
 
@@ -23,8 +24,12 @@ inline constexpr std::array<std::string_view, 10> kTaskStatusNames = {
 inline constexpr std::array<std::string_view, 3> kCheckFlagNames = {
     "not_checked", "passed", "failed"};
 
-// One entry of data.jobList. A field the reply left out stays nullopt.
+// One entry of data.jobList (API 2.0) or Response.JobList (DTS). A field
+// the reply left out stays nullopt.
 struct SyncTask {
+  // Which check the task's job is: cdb_sync_check for API 2.0 tasks.
+  JobApi api = JobApi::kCdbSyncCheck;
+  // API 2.0 only.
   int64_t job_id = 0;
   // The task's `type`: 1, 2 or 10 are srcType values (10 is
   // disaster-recovery sync); other values are kept as they came.
@@ -34,6 +39,15 @@ struct SyncTask {
   // Progress as the API reports it, from 0 to 100.
   std::optional<double> progress;
   std::optional<int64_t> check_flag;
+  // DTS only: JobId and Status (e.g. running, checkPass), as they came.
+  std::string dts_job_id;
+  std::string dts_status;
+
+  // Returns the task's status for /sd: the API 2.0 code or the DTS text.
+  std::string StatusText() const {
+    if (api != JobApi::kCdbSyncCheck) return dts_status;
+    return status ? std::to_string(*status) : std::string();
+  }
 };
 
 // One page of the list reply.

@@ -182,25 +182,25 @@ bool ReadSteps(ondemand::value value, const std::string& path,
       });
 }
 
-bool ReadError(ondemand::value value, DtsCheckReply& reply, ErrorSink& errors) {
+// Reads Response.Error's Code and Message.
+bool ReadErrorInto(ondemand::value value, std::string& code,
+                   std::string& message, ErrorSink& errors) {
   bool has_code = false;
   const bool ok = ForEachField(
       value, "Response.Error", KeySet({"Code", "Message"}), errors,
       [&](std::string_view key, ondemand::value field) {
         if (key == "Code") {
           has_code = true;
-          return ReadString(field, "Response.Error.Code", reply.error_code,
-                            errors);
+          return ReadString(field, "Response.Error.Code", code, errors);
         }
         if (key == "Message") {
-          return ReadString(field, "Response.Error.Message",
-                            reply.error_message, errors);
+          return ReadString(field, "Response.Error.Message", message, errors);
         }
         return ValidateUnknown(field, "Response.Error." + std::string(key), 1,
                                errors);
       });
   if (!ok) return false;
-  if (!has_code || reply.error_code.empty()) {
+  if (!has_code || code.empty()) {
     return errors.Fail("field \"Response.Error.Code\" is missing or empty");
   }
   return true;
@@ -218,7 +218,8 @@ bool ReadResponse(ondemand::value value, DtsCheckReply& reply,
         const std::string path = "Response." + std::string(key);
         if (key == "Error") {
           has_error = true;
-          return ReadError(field, reply, errors);
+          return ReadErrorInto(field, reply.error_code, reply.error_message,
+                               errors);
         }
         if (key == "RequestId") {
           return ReadString(field, path, reply.request_id, errors);
@@ -258,55 +259,141 @@ bool ReadResponse(ondemand::value value, DtsCheckReply& reply,
   return true;
 }
 
-}  // namespace
+bool ReadJob(ondemand::value value, const std::string& path, JobApi api,
+             SyncTask& job, ErrorSink& errors) {
+  job.api = api;
+  const bool ok = ForEachField(
+      value, path, KeySet({"JobId", "JobName", "Status"}), errors,
+      [&](std::string_view key, ondemand::value field) {
+        const std::string field_path = path + "." + std::string(key);
+        if (key == "JobId") {
+          return ReadString(field, field_path, job.dts_job_id, errors);
+        }
+        if (key == "JobName") {
+          return ReadString(field, field_path, job.name, errors);
+        }
+        if (key == "Status") {
+          return ReadString(field, field_path, job.dts_status, errors);
+        }
+        return ValidateUnknown(field, field_path, 1, errors);
+      });
+  if (!ok) return false;
+  if (!IsValidDtsJobId(job.dts_job_id)) {
+    return errors.Fail("field \"" + path + ".JobId\": value \"" +
+                       json_reader::Quote(job.dts_job_id) +
+                       "\" is not a DTS job id");
+  }
+  return true;
+}
 
-Expected<DtsCheckReply> ParseDtsCheckReply(std::string_view body) {
+bool ReadJobList(ondemand::value value, JobApi api, DtsJobListReply& reply,
+                 ErrorSink& errors) {
+  return ForEachField(
+      value, "Response",
+      KeySet({"Error", "RequestId", "TotalCount", "JobList"}), errors,
+      [&](std::string_view key, ondemand::value field) {
+        const std::string path = "Response." + std::string(key);
+        if (key == "Error") {
+          return ReadErrorInto(field, reply.error_code, reply.error_message,
+                               errors);
+        }
+        if (key == "RequestId") {
+          return ReadString(field, path, reply.request_id, errors);
+        }
+        if (key == "TotalCount") {
+          return ReadInteger(field, path, reply.total_count, errors);
+        }
+        if (key == "JobList") {
+          return ForEachElement(
+              field, path, errors,
+              [&](std::size_t index, ondemand::value element) {
+                if (index == kMaxDtsJobsPerPage) {
+                  return errors.Fail("field \"" + path + "\" has more than " +
+                                     std::to_string(kMaxDtsJobsPerPage) +
+                                     " jobs");
+                }
+                return ReadJob(element,
+                               path + "[" + std::to_string(index) + "]", api,
+                               reply.jobs.emplace_back(), errors);
+              });
+        }
+        return ValidateUnknown(field, path, 1, errors);
+      });
+}
+
+// Parses an API 3.0 reply, {"Response": {...}}, reading the Response object
+// with read_response(value, errors). Returns the error message, or nullopt.
+template <typename ReadResponse>
+std::optional<std::string> ParseApi3Reply(std::string_view body,
+                                          ReadResponse read_response) {
   thread_local ondemand::parser parser;
   ErrorSink errors;
   const simdjson::padded_string padded = json_reader::PrepareBody(body);
 
   ondemand::document document;
   if (auto error = parser.iterate(padded).get(document)) {
-    return Error{std::string("invalid JSON: ") +
-                 simdjson::error_message(error)};
+    return std::string("invalid JSON: ") + simdjson::error_message(error);
   }
   ondemand::object root;
   if (auto error = document.get_object().get(root)) {
     if (error == simdjson::INCORRECT_TYPE) {
-      return Error{"the reply is not a JSON object"};
+      return "the reply is not a JSON object";
     }
-    return Error{std::string("invalid JSON: ") +
-                 simdjson::error_message(error)};
+    return std::string("invalid JSON: ") + simdjson::error_message(error);
   }
 
-  DtsCheckReply reply;
   bool has_response = false;
   KeySet keys({"Response"});
   for (auto field_result : root) {
     ondemand::field field;
     std::string_view key;
     if (auto error = std::move(field_result).get(field)) {
-      return Error{std::string("invalid JSON: ") +
-                   simdjson::error_message(error)};
+      return std::string("invalid JSON: ") + simdjson::error_message(error);
     }
     if (auto error = field.unescaped_key().get(key)) {
       errors.Fail("a key", error);
-      return Error{std::move(errors.message())};
+      return std::move(errors.message());
     }
     if (!keys.Insert(key)) {
       FailDuplicate(errors, key);
-      return Error{std::move(errors.message())};
+      return std::move(errors.message());
     }
-    const bool ok =
-        key == "Response"
-            ? (has_response = true, ReadResponse(field.value(), reply, errors))
-            : ValidateUnknown(field.value(), key, 1, errors);
-    if (!ok) return Error{std::move(errors.message())};
+    bool ok = true;
+    if (key == "Response") {
+      has_response = true;
+      ok = read_response(field.value(), errors);
+    } else {
+      ok = ValidateUnknown(field.value(), key, 1, errors);
+    }
+    if (!ok) return std::move(errors.message());
   }
   if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-    return Error{"invalid JSON: unexpected bytes after the reply object"};
+    return "invalid JSON: unexpected bytes after the reply object";
   }
-  if (!has_response) return Error{"field \"Response\" is missing"};
+  if (!has_response) return "field \"Response\" is missing";
+  return std::nullopt;
+}
+
+}  // namespace
+
+Expected<DtsCheckReply> ParseDtsCheckReply(std::string_view body) {
+  DtsCheckReply reply;
+  std::optional<std::string> error = ParseApi3Reply(
+      body, [&reply](ondemand::value response, ErrorSink& errors) {
+        return ReadResponse(response, reply, errors);
+      });
+  if (error) return Error{std::move(*error)};
+  return reply;
+}
+
+Expected<DtsJobListReply> ParseDtsJobListReply(std::string_view body,
+                                               JobApi api) {
+  DtsJobListReply reply;
+  std::optional<std::string> error =
+      ParseApi3Reply(body, [&](ondemand::value response, ErrorSink& errors) {
+        return ReadJobList(response, api, reply, errors);
+      });
+  if (error) return Error{std::move(*error)};
   return reply;
 }
 

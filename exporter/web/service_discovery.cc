@@ -82,8 +82,7 @@ std::string RenderServiceDiscovery(
     json += "\"__meta_cdb_sync_task_name\": \"" +
             EscapeJson(TruncateUtf8(target.name, kMaxTaskNameBytes)) + "\", ";
     json += "\"__meta_cdb_sync_task_status\": \"" +
-            (target.status ? std::to_string(*target.status) : std::string()) +
-            "\"}}";
+            EscapeJson(TruncateUtf8(target.status, kMaxTaskNameBytes)) + "\"}}";
   }
   json += targets.empty() ? "]\n" : "\n]\n";
   return json;

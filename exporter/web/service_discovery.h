@@ -17,13 +17,15 @@ namespace cdb_sync {
 struct ServiceDiscoveryTarget {
   Job job;
   std::string name;
-  std::optional<int64_t> status;
+  // The API 2.0 status code or the DTS status; empty when unknown.
+  std::string status;
 };
 
 // Renders the targets in the format of Prometheus' http_sd_configs: one
 // target group per task, whose target is `exporter_address` and whose labels
 // make Prometheus scrape `/probe?job_id=..&src_type=..` with
-// instance="<job_id>/<src_type>". The task's name and status go into
+// instance="<job_id>/<src_type>" (for DTS jobs `/probe?job_id=..&api=..`
+// with instance="<job_id>/<api>"). The task's name and status go into
 // __meta_cdb_sync_task_name and __meta_cdb_sync_task_status for relabelling.
 std::string RenderServiceDiscovery(
     std::span<const ServiceDiscoveryTarget> targets,

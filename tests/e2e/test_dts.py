@@ -226,6 +226,65 @@ class DtsSignatureTest(unittest.TestCase):
         self.assertNotIn("e2e-token-1", text)
 
 
+class DtsDiscoveryTest(unittest.TestCase):
+    """discovery.apis lists DTS sync and migration jobs with DescribeSyncJobs
+    and DescribeMigrationJobs; they are scraped on /metrics and served on /sd
+    as /probe targets with the api parameter."""
+
+    def test_lists_and_scrapes_dts_jobs(self):
+        with harness.TempDir() as workdir:
+            fake, api_port = harness.start_fake_api(workdir, "dts.json")
+            exporter = None
+            try:
+                config = workdir / "discovery.yml"
+                config.write_text("\n".join([
+                    "api:",
+                    f"  endpoint: http://127.0.0.1:{api_port}/v2/index.php",
+                    "  region: ap-guangzhou",
+                    "  retries: 0",
+                    "dts:",
+                    f"  endpoint: http://127.0.0.1:{api_port}/",
+                    "discovery:",
+                    "  apis: [dts_sync_check, dts_migration_check]",
+                    "  name_pattern: '^(?:orders to|billing to|inventory|legacy crm) '",
+                ]) + "\n")
+                exporter, port = harness.start_exporter(workdir, config)
+                base = f"http://127.0.0.1:{port}"
+                harness.wait_until(lambda: harness.http_get(f"{base}/sd")[0] == 200, 15,
+                                   "the first listing")
+                _, sd = harness.http_get(f"{base}/sd")
+                _, text = harness.http_get(f"{base}/metrics")
+                listed = {(entry["action"], entry["params"].get("Limit"))
+                          for entry in api3_requests(api_port) if entry["action"].endswith("Jobs")}
+            finally:
+                if exporter is not None:
+                    exporter.stop()
+                fake.stop()
+
+        self.assertEqual(listed, {("DescribeSyncJobs", 100), ("DescribeMigrationJobs", 100)})
+        # The name pattern keeps four of the nine listed jobs.
+        targets = {(group["labels"]["__param_job_id"], group["labels"]["__param_api"])
+                   for group in json.loads(sd)}
+        expected = {("sync-pass01", SYNC), ("sync-fail01", SYNC),
+                    ("dts-pass01", MIGRATION), ("dts-fail01", MIGRATION)}
+        self.assertEqual(targets, expected, sd)
+        for group in json.loads(sd):
+            self.assertEqual(group["labels"]["instance"],
+                             f'{group["labels"]["__param_job_id"]}/{group["labels"]["__param_api"]}')
+            self.assertNotIn("__param_src_type", group["labels"])
+        samples = harness.parse_exposition(text)
+        scraped = {(labels["job_id"], labels["api"])
+                   for labels, _ in select(samples, "cdb_sync_check_up")}
+        self.assertEqual(scraped, expected)
+        self.assertEqual(value_of(samples, "cdb_sync_check_errno", job_id="dts-fail01"), -1)
+        names = {labels["job_id"]: labels["name"] for labels, _ in select(samples, "cdb_sync_task_info")}
+        self.assertEqual(names, {"sync-pass01": "orders to reporting", "sync-fail01": "billing to archive",
+                                 "dts-pass01": "inventory migration", "dts-fail01": "legacy crm migration"})
+        # The API 2.0 task-list series have no meaning for DTS jobs.
+        self.assertFalse(select(samples, "cdb_sync_task_status"))
+        self.assertEqual(value_of(samples, "cdb_sync_exporter_discovery_tasks"), 4)
+
+
 class DtsAlertsTest(unittest.TestCase):
     """The alert rules, evaluated by a real Prometheus on the exporter's DTS
     series, fire for the failed checks and the failing calls, and for

@@ -387,6 +387,37 @@ jobs:
   EXPECT_EQ(config.jobs.size(), 3u);
 }
 
+TEST(ConfigTest, DiscoveryApis) {
+  const Config config = ParseOk(R"(
+api: {region: r}
+discovery:
+  apis: [dts_migration_check, cdb_sync_check, dts_sync_check]
+)");
+  EXPECT_EQ(
+      config.discovery.apis,
+      (std::vector<JobApi>{JobApi::kDtsMigrationCheck, JobApi::kCdbSyncCheck,
+                           JobApi::kDtsSyncCheck}));
+  EXPECT_EQ(ParseOk("api: {region: r}\ndiscovery:\n").discovery.apis,
+            std::vector<JobApi>{JobApi::kCdbSyncCheck});
+
+  for (const auto& [yaml, expected] : {
+           std::pair{"discovery: {apis: []}",
+                     "discovery.apis: must be a "
+                     "non-empty list"},
+           std::pair{"discovery: {apis: dts_sync_check}",
+                     "discovery.apis: must be a non-empty list"},
+           std::pair{"discovery: {apis: [dts]}",
+                     "discovery.apis[0]: unknown API \"dts\""},
+           std::pair{"discovery: {apis: [dts_sync_check, dts_sync_check]}",
+                     "discovery.apis[1]: \"dts_sync_check\" is listed twice"},
+       }) {
+    const std::string error =
+        ParseError(std::string("api: {region: r}\n") + yaml + "\n");
+    EXPECT_NE(error.find(expected), std::string::npos)
+        << yaml << " -> " << error;
+  }
+}
+
 TEST(ConfigTest, MissingFileNamesPathAndFlag) {
   Expected<Config> config = LoadConfigFile("/nonexistent/cdb.yml");
   ASSERT_FALSE(config.ok());

@@ -78,5 +78,32 @@ TEST(FilterTasksTest, DuplicateJobsKeptOnce) {
   EXPECT_EQ(found.jobs[1].src_type, SrcType::kDisasterRecovery);
 }
 
+SyncTask DtsTask(JobApi api, std::string id, std::string name,
+                 std::string status) {
+  SyncTask task;
+  task.api = api;
+  task.dts_job_id = std::move(id);
+  task.name = std::move(name);
+  task.dts_status = std::move(status);
+  return task;
+}
+
+TEST(FilterTasksTest, DtsJobsKeepApiAndIdAndIgnoreStatuses) {
+  DiscoveryConfig config;
+  config.statuses = {4};
+  config.name_pattern = "^prod-";
+  const DiscoveredTasks found = FilterTasks(
+      {DtsTask(JobApi::kDtsSyncCheck, "sync-1", "prod-orders", "Running"),
+       DtsTask(JobApi::kDtsMigrationCheck, "dts-1", "prod-users", "checking"),
+       DtsTask(JobApi::kDtsSyncCheck, "sync-2", "test-orders", "Running"),
+       DtsTask(JobApi::kDtsSyncCheck, "sync-1", "prod-orders", "Running"),
+       Task(7, "prod-legacy", 2, 3)},
+      config);
+  ASSERT_EQ(found.jobs.size(), 2u);
+  EXPECT_EQ(found.jobs[0], Job(JobApi::kDtsSyncCheck, "sync-1"));
+  EXPECT_EQ(found.jobs[1], Job(JobApi::kDtsMigrationCheck, "dts-1"));
+  EXPECT_EQ(found.tasks[1].StatusText(), "checking");
+}
+
 }  // namespace
 }  // namespace cdb_sync

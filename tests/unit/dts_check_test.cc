@@ -296,5 +296,44 @@ TEST(ParseDtsCheckReplyTest, FakeApiFixtures) {
   }
 }
 
+TEST(ParseDtsJobListReplyTest, ReadsJobsAndSkipsOtherFields) {
+  const Expected<DtsJobListReply> reply = ParseDtsJobListReply(
+      R"({"Response": {"TotalCount": 2, "RequestId": "r", "JobList": [
+          {"JobId": "sync-a1", "JobName": "orders", "Status": "Running",
+           "Detail": {"StepInfos": [{"StepNo": 1}]}, "Tags": []},
+          {"JobId": "sync-b2", "JobName": null, "Status": "Stopped"}]}})",
+      JobApi::kDtsSyncCheck);
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_EQ(reply.value().total_count, 2);
+  ASSERT_EQ(reply.value().jobs.size(), 2u);
+  EXPECT_EQ(reply.value().jobs[0].api, JobApi::kDtsSyncCheck);
+  EXPECT_EQ(reply.value().jobs[0].dts_job_id, "sync-a1");
+  EXPECT_EQ(reply.value().jobs[0].name, "orders");
+  EXPECT_EQ(reply.value().jobs[0].StatusText(), "Running");
+  EXPECT_EQ(reply.value().jobs[1].name, "");
+}
+
+TEST(ParseDtsJobListReplyTest, ErrorAndBadJobs) {
+  const Expected<DtsJobListReply> error = ParseDtsJobListReply(
+      R"({"Response":{"Error":{"Code":"UnauthorizedOperation",)"
+      R"("Message":"no permission"}}})",
+      JobApi::kDtsMigrationCheck);
+  ASSERT_TRUE(error.ok()) << error.error();
+  EXPECT_EQ(error.value().error_code, "UnauthorizedOperation");
+
+  for (const char* body : {
+           R"({"Response":{"JobList":[{"JobName":"no id"}]}})",
+           R"({"Response":{"JobList":[{"JobId":"bad id"}]}})",
+           R"({"Response":{"JobList":[{"JobId":7}]}})",
+           R"({"Response":{"JobList":{}}})",
+       }) {
+    const Expected<DtsJobListReply> reply =
+        ParseDtsJobListReply(body, JobApi::kDtsSyncCheck);
+    ASSERT_FALSE(reply.ok()) << body;
+    EXPECT_NE(reply.error().find("JobList"), std::string::npos)
+        << reply.error();
+  }
+}
+
 }  // namespace
 }  // namespace cdb_sync
