@@ -53,7 +53,10 @@ void CheckReply(const CheckInfoReply& reply) {
   Require(info.steps.size() <= kMaxCheckSteps,
           "data.stepInfo has at most kMaxCheckSteps steps");
   for (const CheckStep& step : info.steps) {
-    Require(IsInt32(step.error_code), "stepInfo[].errno is a 32-bit integer");
+    Require(step.error_code && IsInt32(*step.error_code),
+            "stepInfo[].errno is present and a 32-bit integer");
+    Require(step.state == StepStateFromCode(*step.error_code),
+            "stepInfo[].errno decides the step's state");
   }
 }
 
