@@ -30,8 +30,10 @@ inline constexpr std::string_view kDtsMigrationListAction =
 // DescribeMigrationJobs.
 std::string_view DtsListAction(JobApi api);
 
-// Tasks requested per page; the maximum of GetCdbDataSyncTaskList and of
-// DescribeMigrationJobs (1-100), which DescribeSyncJobs is taken to share.
+// Tasks requested per page: the maximum of GetCdbDataSyncTaskList and of
+// DescribeMigrationJobs (1-100).
+// NOTE: DescribeSyncJobs is assumed to accept 100 too; its range was not
+// checked against Tencent's documentation.
 inline constexpr int kTaskListPageSize = 100;
 // Pages read at most in one listing, a guard against a reply whose
 // totalCount never ends.

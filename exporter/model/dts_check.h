@@ -42,19 +42,21 @@ struct DtsCheck {
   std::vector<DtsCheckStep> steps;
 };
 
-// The state of a sync check's step. finished and skipped count as success
-// (a skipped step no longer holds the check back); notStarted, running and
-// paused as pending; failed as failed; anything else as unknown.
+// Returns the state of a sync check's step. finished and skipped count as
+// success, because a skipped step no longer blocks the check. notStarted,
+// running and paused count as pending, failed as failed, and anything else
+// as unknown.
 StepState DtsSyncStepState(std::string_view status);
 
-// The state of a migration check's step. pass and warning (passed with a
-// warning) count as success, as does a step the user skipped; failed and
-// blocked as failed; notStarted as pending; anything else as unknown.
+// Returns the state of a migration check's step. pass and warning (passed
+// with a warning) count as success, as does a step the user skipped. failed
+// and blocked count as failed, notStarted as pending, and anything else as
+// unknown.
 StepState DtsMigrationStepState(std::string_view status, bool skipped);
 
-// Maps a DescribeCheckSyncJobResult reply: StepCount and StepCur become
-// steps and current step; Status success or failed means finished; the
-// errno is -1 for a failed check and 0 otherwise; the step comment is the
+// Maps a DescribeCheckSyncJobResult reply. StepCount and StepCur become
+// steps and current step, and Status success or failed means finished. The
+// errno is -1 for a failed check and 0 otherwise. The step comment is the
 // current step's name, and the error is the first failed step's message.
 // An unknown Status leaves finished and errno unset.
 CheckInfo MapDtsSyncCheck(const DtsCheck& check);
@@ -62,8 +64,8 @@ CheckInfo MapDtsSyncCheck(const DtsCheck& check);
 // Maps a DescribeMigrationCheckJob reply, which has no step counts: steps
 // is the number of steps, and the current step is the first one that has
 // not passed (1-based), or the last step when all passed. Status success or
-// failed means finished; the errno is -1 when Status is failed or CheckFlag
-// is checkNotPass, and 0 otherwise; BriefMsg is the error of a failed
+// failed means finished. The errno is -1 when Status is failed or CheckFlag
+// is checkNotPass, and 0 otherwise. BriefMsg is the error of a failed
 // check. An unknown Status leaves finished and errno unset.
 CheckInfo MapDtsMigrationCheck(const DtsCheck& check);
 

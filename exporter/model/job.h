@@ -73,7 +73,7 @@ inline std::string SrcTypeLabel(SrcType src_type) {
 // job id of an API 3.0 one.
 std::string JobIdLabel(const Job& job);
 
-// Returns the label that tells jobs with the same id apart: src_type for an
+// Returns the label that distinguishes jobs with the same id: src_type for an
 // API 2.0 job (e.g. {"src_type", "2"}), api for an API 3.0 one (e.g.
 // {"api", "dts_sync_check"}). Series of API 2.0 jobs keep the labels they
 // had before API 3.0 support, so existing queries stay valid.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""DTS (API 3.0) jobs end to end: the exporter signs DescribeCheckSyncJobResult
-and DescribeMigrationCheckJob with TC3-HMAC-SHA256, the fake API checks each
-signature with its own code, and the replies become the same series as an
+"""DTS (API 3.0) jobs end to end. The exporter signs DescribeCheckSyncJobResult
+and DescribeMigrationCheckJob with TC3-HMAC-SHA256, and the fake API checks
+each signature with its own code. The replies become the same series as an
 API 2.0 task's, with an api label instead of src_type. A real Prometheus
 evaluates the alert rules on them."""
 
@@ -228,8 +228,8 @@ class DtsSignatureTest(unittest.TestCase):
 
 class DtsDiscoveryTest(unittest.TestCase):
     """discovery.apis lists DTS sync and migration jobs with DescribeSyncJobs
-    and DescribeMigrationJobs; they are scraped on /metrics and served on /sd
-    as /probe targets with the api parameter."""
+    and DescribeMigrationJobs. The jobs are scraped on /metrics and served on
+    /sd as /probe targets with the api parameter."""
 
     def test_lists_and_scrapes_dts_jobs(self):
         with harness.TempDir() as workdir:

@@ -263,7 +263,7 @@ TEST(ParseDtsCheckReplyTest, TooManySteps) {
   EXPECT_NE(reply.error().find("more than 1000 steps"), std::string::npos);
 }
 
-// The fixtures the fake API serves parse and map as their names say.
+// The fixtures that the fake API serves parse and map as their names state.
 TEST(ParseDtsCheckReplyTest, FakeApiFixtures) {
   const std::string dir =
       std::string(CDB_SYNC_SOURCE_DIR) + "/tests/fake_api/replies/";
