@@ -445,8 +445,14 @@ TEST(ConfigTest, ExampleFileLoads) {
       LoadConfigFile(std::string(CDB_SYNC_SOURCE_DIR) +
                      "/deploy/cdb_sync_exporter.example.yml");
   ASSERT_TRUE(config.ok()) << config.error();
-  ASSERT_EQ(config.value().jobs.size(), 1u);
+  ASSERT_EQ(config.value().jobs.size(), 3u);
   EXPECT_EQ(config.value().jobs[0], (Job{206, SrcType::kPublicNetwork}));
+  EXPECT_EQ(config.value().jobs[1],
+            Job(JobApi::kDtsSyncCheck, "sync-bllmn8x9"));
+  EXPECT_EQ(config.value().jobs[2],
+            Job(JobApi::kDtsMigrationCheck, "dts-1ewjspuw"));
+  EXPECT_EQ(config.value().api.dts.endpoint.url,
+            "https://dts.tencentcloudapi.com/");
 }
 
 TEST(ByteSizeTest, Units) {
