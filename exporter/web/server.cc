@@ -12,6 +12,7 @@
 #include <cstring>
 #include <exception>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "exporter/util/log.h"
@@ -382,8 +383,25 @@ Expected<int> WebServer::Bind() {
   return port;
 }
 
-bool WebServer::Serve() { return server_->listen_after_bind(); }
+bool WebServer::Serve() {
+  serve_called_ = true;
+  // Stop() may have run before this call, when its stop() had nothing to
+  // stop yet.
+  const bool served = stop_requested_ || server_->listen_after_bind();
+  serve_returned_ = true;
+  return served;
+}
 
-void WebServer::Stop() { server_->stop(); }
+void WebServer::Stop() {
+  stop_requested_ = true;
+  // cpp-httplib's stop() does nothing until listen_after_bind() has started
+  // its accept loop, so a stop that arrives just after Serve() was called is
+  // repeated until Serve() returns.
+  server_->stop();
+  while (serve_called_ && !serve_returned_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    server_->stop();
+  }
+}
 
 }  // namespace cdb_sync

@@ -5,6 +5,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -110,6 +111,10 @@ class WebServer {
   std::string tls_error_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<BasicAuthenticator> authenticator_;
+  // Let Stop() and Serve() meet in either order; see Stop().
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> serve_called_{false};
+  std::atomic<bool> serve_returned_{false};
 };
 
 }  // namespace cdb_sync

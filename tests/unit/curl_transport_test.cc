@@ -64,6 +64,14 @@ class LoopbackServer {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() does nothing before the accept loop runs, and a test that never
+    // calls the server would then hang in the destructor's join().
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server_.is_running() &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
 
   ~LoopbackServer() {
