@@ -63,7 +63,12 @@ CheckInfoReply ToCheckInfoReply(DtsCheckReply dts, JobApi api) {
     reply.message = std::move(dts.error_message);
     return reply;
   }
-  if (dts.check) {
+  // A Response with neither a status nor steps describes no check yet, like
+  // an API 2.0 reply without data.
+  const bool has_check =
+      dts.check && (!dts.check->status.empty() || !dts.check->steps.empty() ||
+                    dts.check->step_count || dts.check->step_cur);
+  if (has_check) {
     reply.data = api == JobApi::kDtsMigrationCheck
                      ? MapDtsMigrationCheck(*dts.check)
                      : MapDtsSyncCheck(*dts.check);

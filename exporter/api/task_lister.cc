@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -14,6 +15,12 @@ namespace cdb_sync {
 namespace {
 
 constexpr std::chrono::seconds kMaxRateLimitWait{5};
+
+// Returns a key that is unique to the task's job across both API families.
+std::string TaskKey(const SyncTask& task) {
+  if (task.api == JobApi::kCdbSyncCheck) return std::to_string(task.job_id);
+  return std::string(JobApiName(task.api)) + "/" + task.dts_job_id;
+}
 
 }  // namespace
 
@@ -74,7 +81,9 @@ HttpRequest TaskLister::BuildDtsRequest(JobApi api, int64_t offset) const {
 Expected<std::vector<SyncTask>> TaskLister::ListDtsJobs(
     JobApi api, std::chrono::steady_clock::time_point deadline) const {
   return ListPages(
-      deadline, "narrow discovery.name_pattern",
+      deadline,
+      "discovery reads at most that many; list the jobs in the configuration "
+      "file instead",
       [&](int64_t offset) { return BuildDtsRequest(api, offset); },
       [api](const std::string& body) -> Expected<Page> {
         Expected<DtsJobListReply> reply = ParseDtsJobListReply(body, api);
@@ -92,6 +101,7 @@ Expected<std::vector<SyncTask>> TaskLister::ListPages(
     const std::function<HttpRequest(int64_t)>& build_request,
     const std::function<Expected<Page>(const std::string&)>& read_page) const {
   std::vector<SyncTask> tasks;
+  std::set<std::string> seen;
   for (int page = 0; page < kMaxTaskListPages; ++page) {
     const std::string where = "page " + std::to_string(page + 1) + " (offset " +
                               std::to_string(tasks.size()) + ")";
@@ -130,6 +140,20 @@ Expected<std::vector<SyncTask>> TaskLister::ListPages(
     if (!reply.ok()) return Error{where + ": " + reply.error()};
 
     std::vector<SyncTask>& page_tasks = reply.value().tasks;
+    // A server that ignores the offset sends the first page again and
+    // again; without this check, discovery would spend kMaxTaskListPages
+    // calls on it.
+    const bool all_seen = !page_tasks.empty() &&
+                          std::all_of(page_tasks.begin(), page_tasks.end(),
+                                      [&seen](const SyncTask& task) {
+                                        return seen.contains(TaskKey(task));
+                                      });
+    if (all_seen) {
+      return Error{where +
+                   ": every task on this page was on an earlier page, so the "
+                   "API does not page; stopped listing"};
+    }
+    for (const SyncTask& task : page_tasks) seen.insert(TaskKey(task));
     const bool last_page =
         page_tasks.empty() ||
         (reply.value().total_count &&

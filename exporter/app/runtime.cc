@@ -81,6 +81,8 @@ Expected<std::shared_ptr<const Runtime>> RuntimeHolder::Reload() {
             {{"config_file", config_path_},
              {"endpoint", runtime.config.api.endpoint.url},
              {"region", runtime.config.api.region},
+             {"dts_endpoint", runtime.config.api.dts.endpoint.url},
+             {"dts_region", runtime.config.api.dts.region},
              {"jobs", std::to_string(runtime.config.jobs.size())},
              {"secret_id", runtime.masked_secret_id}});
   return built;

@@ -5,6 +5,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -159,6 +160,26 @@ class ConfigReader {
   std::string_view source_;
 };
 
+// Rejects a region that is not 1 to 64 letters, digits, '-' and '_'. Every
+// Tencent Cloud region (ap-guangzhou, na-siliconvalley, ap-shanghai-fsi)
+// fits, and the check keeps a stray character out of the X-TC-Region
+// header.
+void CheckRegion(const ConfigReader& reader, const YAML::Node& node,
+                 const std::string& key, const std::string& region) {
+  const bool valid = region.size() <= 64 &&
+                     std::all_of(region.begin(), region.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') ||
+                              (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '_';
+                     });
+  if (!valid) {
+    reader.Fail(node, key,
+                "invalid region \"" + region.substr(0, 64) +
+                    "\": write a region such as ap-guangzhou (letters, "
+                    "digits, - and _)");
+  }
+}
+
 Endpoint ParseEndpoint(const ConfigReader& reader, const YAML::Node& node,
                        const std::string& key = "api.endpoint",
                        std::string_view example = kDefaultEndpoint) {
@@ -255,6 +276,7 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
   api.region = reader.Scalar(region, "api.region");
   if (api.region.empty())
     reader.Fail(region, "api.region", "must not be empty");
+  CheckRegion(reader, region, "api.region", api.region);
 
   if (YAML::Node method = node["signature_method"]) {
     api.signature_method = ParseSignatureMethod(reader, method);
@@ -354,11 +376,13 @@ DtsApiConfig ParseDts(const ConfigReader& reader, const YAML::Node& node,
                       const std::string& default_region) {
   DtsApiConfig dts;
   dts.region = default_region;
+  const bool present = node && !node.IsNull();
+  if (present) reader.RequireMap(node, "dts");
   const YAML::Node endpoint =
-      node && node["endpoint"] ? node["endpoint"]
-                               : YAML::Node(std::string(kDefaultDtsEndpoint));
-  if (node && !node.IsNull()) {
-    reader.RequireMap(node, "dts");
+      present && node["endpoint"]
+          ? node["endpoint"]
+          : YAML::Node(std::string(kDefaultDtsEndpoint));
+  if (present) {
     reader.RejectUnknownKeys(node, "dts.", {"endpoint", "region"});
     if (YAML::Node region = node["region"]) {
       dts.region = reader.Scalar(region, "dts.region");
@@ -366,6 +390,7 @@ DtsApiConfig ParseDts(const ConfigReader& reader, const YAML::Node& node,
         reader.Fail(region, "dts.region",
                     "must not be empty; leave it out to use api.region");
       }
+      CheckRegion(reader, region, "dts.region", dts.region);
     }
   }
   dts.endpoint =
@@ -447,6 +472,19 @@ std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node,
       }
       jobs.push_back(std::move(job));
       continue;
+    }
+    // A DTS id without `api` is the likeliest mistake of a DTS user, so it
+    // gets its own hint before the missing src_type is reported.
+    const YAML::Node id_node = entry["job_id"];
+    if (id_node.IsScalar() && id_node.Tag() != "!" &&
+        IsValidDtsJobId(id_node.Scalar()) &&
+        !std::all_of(id_node.Scalar().begin(), id_node.Scalar().end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
+      reader.Fail(id_node, key + ".job_id",
+                  "invalid value \"" + id_node.Scalar() +
+                      "\": an API 2.0 task id must be an integer; for a DTS "
+                      "job add api: dts_sync_check or api: "
+                      "dts_migration_check");
     }
     if (!entry["src_type"]) {
       reader.Fail(entry, key + ".src_type",

@@ -227,10 +227,11 @@ void CheckCollector::LogChanges(const std::vector<JobResult>& results) const {
          {kind_name, kind},
          {"outcome", FetchOutcomeName(result.outcome)},
          {"http_status", status},
-         {"code", code},
-         {"code_desc", result.reply ? result.reply->code_desc : ""},
+         {"code", Abbreviate(code)},
+         {"code_desc", Abbreviate(result.reply ? result.reply->code_desc : "")},
          {"api_message", Abbreviate(result.reply ? result.reply->message : "")},
-         {"request_id", result.reply ? result.reply->request_id : ""},
+         {"request_id",
+          Abbreviate(result.reply ? result.reply->request_id : "")},
          {"error", Abbreviate(result.error)}});
   }
 }

@@ -7,6 +7,7 @@
 
 #include "exporter/parse/check_info_parser.h"
 #include "exporter/parse/json_reader.h"
+#include "exporter/util/utf8.h"
 
 namespace cdb_sync {
 namespace {
@@ -20,9 +21,9 @@ using json_reader::ReadInteger;
 using json_reader::ReadString;
 using json_reader::ValidateUnknown;
 
-// A step's messages are joined up to this size; labels and the status page
-// cut them much shorter anyway.
-constexpr std::size_t kMaxStepMessageBytes = 16 * 1024;
+// A step's messages are joined and cut to this size; labels and the status
+// page cut them much shorter anyway.
+constexpr std::size_t kMaxStepMessageBytes = std::size_t{16} * 1024;
 
 // Calls `read(key, value)` for each field of the object `value`, after
 // checking that no known key repeats. Unknown keys are left to `read`.
@@ -114,12 +115,17 @@ bool ReadTips(ondemand::value value, const std::string& path,
               if (!ReadString(field, tip_path + ".Message", message, errors)) {
                 return false;
               }
-              if (message.empty() ||
-                  messages.size() + message.size() > kMaxStepMessageBytes) {
+              if (message.empty() || messages.size() >= kMaxStepMessageBytes) {
                 return true;
               }
               if (!messages.empty()) messages += "; ";
               messages += message;
+              if (messages.size() > kMaxStepMessageBytes) {
+                // Cut, not dropped: a long message still names the problem.
+                messages.resize(
+                    TruncateUtf8(messages, kMaxStepMessageBytes - 3).size());
+                messages += "...";
+              }
               return true;
             });
       });
@@ -278,6 +284,9 @@ bool ReadJob(ondemand::value value, const std::string& path, JobApi api,
         return ValidateUnknown(field, field_path, 1, errors);
       });
   if (!ok) return false;
+  if (job.dts_job_id.empty()) {
+    return errors.Fail("field \"" + path + ".JobId\" is missing or empty");
+  }
   if (!IsValidDtsJobId(job.dts_job_id)) {
     return errors.Fail("field \"" + path + ".JobId\": value \"" +
                        json_reader::Quote(job.dts_job_id) +

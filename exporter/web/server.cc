@@ -395,12 +395,15 @@ bool WebServer::Serve() {
 void WebServer::Stop() {
   stop_requested_ = true;
   // cpp-httplib's stop() does nothing until listen_after_bind() has started
-  // its accept loop, so a stop that arrives just after Serve() was called is
-  // repeated until Serve() returns.
-  server_->stop();
+  // its accept loop, so a stop that arrives just after Serve() was called
+  // waits for that loop. It does not wait for Serve() to return, which
+  // happens only after the requests in flight end.
   while (serve_called_ && !serve_returned_) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    server_->stop();
+    if (server_->is_running()) {
+      server_->stop();
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 

@@ -73,7 +73,11 @@ std::string RenderServiceDiscovery(
     json += "\n  {\"targets\": [\"" + address + "\"], \"labels\": {";
     json += "\"__metrics_path__\": \"/probe\", ";
     json += "\"__param_job_id\": \"" + job_id + "\", ";
-    json += "\"__param_" + kind_name + "\": \"" + kind + "\", ";
+    json += "\"__param_";
+    json += kind_name;
+    json += "\": \"";
+    json += kind;
+    json += "\", ";
     json += "\"instance\": \"";
     json += job_id;
     json += '/';

@@ -677,6 +677,15 @@ TEST_F(DtsClientTest, MapsSuccessByAction) {
   EXPECT_EQ(migration.reply->data->step_all, 1);
 }
 
+TEST_F(DtsClientTest, EmptyResponseHasNoData) {
+  const FetchResult result = CheckInfoClient::InterpretResponse(
+      Reply(200, R"({"Response":{"RequestId":"r"}})"),
+      JobApi::kDtsMigrationCheck);
+  EXPECT_EQ(result.outcome, FetchOutcome::kSuccess);
+  ASSERT_TRUE(result.reply);
+  EXPECT_FALSE(result.reply->data);
+}
+
 TEST_F(DtsClientTest, ApiTwoReplyToDtsJobIsParseError) {
   const FetchResult result = CheckInfoClient::InterpretResponse(
       Reply(200, R"({"code":0,"data":{}})"), JobApi::kDtsSyncCheck);

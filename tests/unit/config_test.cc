@@ -349,6 +349,19 @@ TEST(ConfigTest, DtsErrorsNameKeyAndFix) {
            Case{head + "  - api: dts_migration_check\n    job_id: [a]\n",
                 "jobs[0].job_id: must be a single value"},
            Case{head + "  - api: dts_sync_check\n", "jobs[0].job_id: missing"},
+           Case{head + "  - job_id: sync-bllmn8x9\n",
+                "jobs[0].job_id: invalid value \"sync-bllmn8x9\": an API 2.0 "
+                "task id must be an integer; for a DTS job add api: "
+                "dts_sync_check or api: dts_migration_check"},
+           Case{head + "  - {api: dts_sync_check, job_id: a}\ndts: 5\n",
+                "dts: must be a mapping"},
+           Case{"api:\n  region: \"ap\\r\\nX-Evil: 1\"\njobs:\n"
+                "  - {job_id: 1, src_type: 2}\n",
+                "api.region: invalid region \"ap\r\nX-Evil: 1\": write a "
+                "region such as ap-guangzhou"},
+           Case{"api:\n  region: r\ndts:\n  region: \"ap shanghai\"\n"
+                "jobs:\n  - {job_id: 1, src_type: 2}\n",
+                "dts.region: invalid region \"ap shanghai\""},
            Case{head + "  - {api: dts_sync_check, job_id: sync-1}\n"
                        "  - {api: dts_sync_check, job_id: sync-1}\n",
                 "jobs[1]: duplicate job: dts_sync_check job sync-1"},

@@ -252,6 +252,19 @@ TEST(ParseDtsCheckReplyTest, NullFieldsReadAsAbsent) {
   EXPECT_TRUE(reply.value().check->steps.empty());
 }
 
+TEST(ParseDtsCheckReplyTest, LongMessagesAreCutNotDropped) {
+  const std::string long_message(3'000'000, 'x');
+  const Expected<DtsCheckReply> reply = ParseDtsCheckReply(
+      R"({"Response": {"Status": "failed", "StepInfos": [{"Status": "failed",)"
+      R"( "Errors": [{"Message": "short"}, {"Message": ")" +
+      long_message + R"("}, {"Message": "after"}]}]}})");
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  const std::string& message = reply.value().check->steps[0].message;
+  EXPECT_EQ(message.size(), 16u * 1024);
+  EXPECT_TRUE(message.starts_with("short; xxx")) << message.substr(0, 20);
+  EXPECT_TRUE(message.ends_with("x...")) << message.substr(message.size() - 8);
+}
+
 TEST(ParseDtsCheckReplyTest, TooManySteps) {
   std::string body = R"({"Response": {"StepInfos": [)";
   for (int i = 0; i < 1001; ++i) {
