@@ -335,50 +335,15 @@ bool ReadJobList(ondemand::value value, JobApi api, DtsJobListReply& reply,
 template <typename ReadResponse>
 std::optional<std::string> ParseApi3Reply(std::string_view body,
                                           ReadResponse read_response) {
-  thread_local ondemand::parser parser;
-  ErrorSink errors;
-  const simdjson::padded_string padded = json_reader::PrepareBody(body);
-
-  ondemand::document document;
-  if (auto error = parser.iterate(padded).get(document)) {
-    return std::string("invalid JSON: ") + simdjson::error_message(error);
-  }
-  ondemand::object root;
-  if (auto error = document.get_object().get(root)) {
-    if (error == simdjson::INCORRECT_TYPE) {
-      return "the reply is not a JSON object";
-    }
-    return std::string("invalid JSON: ") + simdjson::error_message(error);
-  }
-
   bool has_response = false;
-  KeySet keys({"Response"});
-  for (auto field_result : root) {
-    ondemand::field field;
-    std::string_view key;
-    if (auto error = std::move(field_result).get(field)) {
-      return std::string("invalid JSON: ") + simdjson::error_message(error);
-    }
-    if (auto error = field.unescaped_key().get(key)) {
-      errors.Fail("a key", error);
-      return std::move(errors.message());
-    }
-    if (!keys.Insert(key)) {
-      FailDuplicate(errors, key);
-      return std::move(errors.message());
-    }
-    bool ok = true;
-    if (key == "Response") {
-      has_response = true;
-      ok = read_response(field.value(), errors);
-    } else {
-      ok = ValidateUnknown(field.value(), key, 1, errors);
-    }
-    if (!ok) return std::move(errors.message());
-  }
-  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-    return "invalid JSON: unexpected bytes after the reply object";
-  }
+  std::optional<std::string> error = json_reader::ParseObject(
+      body, {"Response"},
+      [&](std::string_view key, ondemand::value value, ErrorSink& errors) {
+        if (key != "Response") return ValidateUnknown(value, key, 1, errors);
+        has_response = true;
+        return read_response(value, errors);
+      });
+  if (error) return error;
   if (!has_response) return "field \"Response\" is missing";
   return std::nullopt;
 }

@@ -375,14 +375,14 @@ inline simdjson::padded_string PrepareBody(std::string_view body) {
   return simdjson::padded_string(body);
 }
 
-// Parses `body` as an API 2.0 reply object into `reply`, which has the
-// members code, message and code_desc, and reads `data` with
-// read_data(value, errors). Unknown fields are validated and skipped. A
-// missing code, a known key given twice, or bytes after the object is an
-// error. Returns the error message, or nullopt.
-template <typename Reply, typename ReadData>
-std::optional<std::string> ParseReply(std::string_view body, Reply& reply,
-                                      ReadData read_data) {
+// Parses `body` as one JSON object and calls read_field(key, value, errors)
+// for each of its fields, which must return false after reporting an error.
+// A key of `known` given twice, or bytes after the object, is an error.
+// Returns the error message, or nullopt.
+template <typename ReadField>
+std::optional<std::string> ParseObject(
+    std::string_view body, std::initializer_list<std::string_view> known,
+    ReadField read_field) {
   thread_local ondemand::parser parser;
   ErrorSink errors;
   const simdjson::padded_string padded = PrepareBody(body);
@@ -400,47 +400,60 @@ std::optional<std::string> ParseReply(std::string_view body, Reply& reply,
     return std::string("invalid JSON: ") + simdjson::error_message(error);
   }
 
-  std::optional<int64_t> code;
-  KeySet keys({"code", "message", "codeDesc", "data"});
-  bool ok = true;
+  KeySet keys(known);
   for (auto field_result : root) {
     ondemand::field field;
     std::string_view key;
     if (auto error = std::move(field_result).get(field)) {
-      ok = errors.Fail(std::string("invalid JSON: ") +
-                       simdjson::error_message(error));
-      break;
+      return std::string("invalid JSON: ") + simdjson::error_message(error);
     }
     if (auto error = field.unescaped_key().get(key)) {
-      ok = errors.Fail("a key", error);
-      break;
+      errors.Fail("a key", error);
+      return std::move(errors.message());
     }
     if (!keys.Insert(key)) {
-      ok = FailDuplicate(errors, key);
-      break;
+      FailDuplicate(errors, key);
+      return std::move(errors.message());
     }
-
-    if (key == "code") {
-      ok = ReadInteger(field.value(), "code", code, errors,
-                       /*allow_null=*/false);
-    } else if (key == "message") {
-      ok = ReadString(field.value(), "message", reply.message, errors);
-    } else if (key == "codeDesc") {
-      ok = ReadString(field.value(), "codeDesc", reply.code_desc, errors);
-    } else if (key == "data") {
-      ok = read_data(field.value(), errors);
-    } else {
-      ok = ValidateUnknown(field.value(), key, 1, errors);
+    if (!read_field(key, field.value(), errors)) {
+      return std::move(errors.message());
     }
-    if (!ok) break;
   }
-  if (!ok) return std::move(errors.message());
 
   // current_location() reports OUT_OF_BOUNDS once every token is consumed;
   // anything else means bytes follow the reply object.
   if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
     return "invalid JSON: unexpected bytes after the reply object";
   }
+  return std::nullopt;
+}
+
+// Parses `body` as an API 2.0 reply object into `reply`, which has the
+// members code, message and code_desc, and reads `data` with
+// read_data(value, errors). Unknown fields are validated and skipped. A
+// missing code, a known key given twice, or bytes after the object is an
+// error. Returns the error message, or nullopt.
+template <typename Reply, typename ReadData>
+std::optional<std::string> ParseReply(std::string_view body, Reply& reply,
+                                      ReadData read_data) {
+  std::optional<int64_t> code;
+  std::optional<std::string> error = ParseObject(
+      body, {"code", "message", "codeDesc", "data"},
+      [&](std::string_view key, ondemand::value value, ErrorSink& errors) {
+        if (key == "code") {
+          return ReadInteger(value, "code", code, errors,
+                             /*allow_null=*/false);
+        }
+        if (key == "message") {
+          return ReadString(value, "message", reply.message, errors);
+        }
+        if (key == "codeDesc") {
+          return ReadString(value, "codeDesc", reply.code_desc, errors);
+        }
+        if (key == "data") return read_data(value, errors);
+        return ValidateUnknown(value, key, 1, errors);
+      });
+  if (error) return error;
   if (!code) return "field \"code\" is missing";
   reply.code = *code;
   return std::nullopt;
