@@ -130,9 +130,8 @@ void Discovery::Run() {
     Expected<std::vector<SyncTask>> listed = ListAll(*runtime, deadline);
     if (!listed.ok()) {
       self_metrics_.RecordDiscovery(false, std::nullopt);
-      log::Error(
-          "listing the sync tasks failed; the previous list stays in use",
-          {{"error", listed.error()}});
+      log::Error("listing the tasks failed; the previous list stays in use",
+                 {{"error", listed.error()}});
       next_listing =
           SteadyClock::now() + std::min<std::chrono::milliseconds>(
                                    config.interval, kRetryAfterFailure);
@@ -145,7 +144,7 @@ void Discovery::Run() {
     const std::size_t count = discovered->jobs.size();
     runtimes_.SetDiscovered(std::move(discovered));
     self_metrics_.RecordDiscovery(true, count);
-    log::Info("listed the sync tasks", {{"tasks", std::to_string(count)}});
+    log::Info("listed the tasks", {{"tasks", std::to_string(count)}});
     next_listing = SteadyClock::now() + config.interval;
   }
 }

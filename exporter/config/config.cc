@@ -18,6 +18,7 @@
 
 #include "exporter/config/yaml_keys.h"
 #include "exporter/util/file.h"
+#include "exporter/util/utf8.h"
 
 namespace cdb_sync {
 namespace {
@@ -160,6 +161,17 @@ class ConfigReader {
   std::string_view source_;
 };
 
+// Returns a value for an error message: cut to 64 bytes at a character
+// boundary, with control characters shown as '?', so that the message
+// stays on one line.
+std::string Printable(std::string_view text) {
+  std::string shown(TruncateUtf8(text, 64));
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return shown;
+}
+
 // Rejects a region that is not 1 to 64 letters, digits, '-' and '_'. Every
 // Tencent Cloud region (ap-guangzhou, na-siliconvalley, ap-shanghai-fsi)
 // fits, and the check keeps a stray character out of the X-TC-Region
@@ -174,7 +186,7 @@ void CheckRegion(const ConfigReader& reader, const YAML::Node& node,
                      });
   if (!valid) {
     reader.Fail(node, key,
-                "invalid region \"" + region.substr(0, 64) +
+                "invalid region \"" + Printable(region) +
                     "\": write a region such as ap-guangzhou (letters, "
                     "digits, - and _)");
   }
@@ -418,10 +430,11 @@ Job ParseDtsJob(const ConfigReader& reader, const YAML::Node& entry,
   if (!IsValidDtsJobId(text)) {
     reader.Fail(
         id, key + ".job_id",
-        "invalid DTS job id \"" + text.substr(0, 64) +
+        "invalid DTS job id \"" + Printable(text) +
             "\": write the id the DTS console shows, e.g. " +
             (api == JobApi::kDtsSyncCheck ? "sync-bllmn8x9" : "dts-1ewjspuw") +
-            " (letters, digits, - and _, at most 64)");
+            " (letters, digits, - and _, starting with a letter or digit, at "
+            "most 64)");
   }
   Job job;
   job.api = api;
@@ -456,7 +469,7 @@ std::vector<Job> ParseJobs(const ConfigReader& reader, const YAML::Node& node,
       std::optional<JobApi> found = JobApiFromName(name);
       if (!found) {
         reader.Fail(api_node, key + ".api",
-                    "unknown API \"" + name.substr(0, 64) +
+                    "unknown API \"" + Printable(name) +
                         "\": must be cdb_sync_check (API 2.0, the default), "
                         "dts_sync_check or dts_migration_check");
       }
@@ -542,7 +555,7 @@ DiscoveryConfig ParseDiscovery(const ConfigReader& reader,
       const std::optional<JobApi> api = JobApiFromName(name);
       if (!api) {
         reader.Fail(apis[i], key,
-                    "unknown API \"" + name.substr(0, 64) +
+                    "unknown API \"" + Printable(name) +
                         "\": must be cdb_sync_check (GetCdbDataSyncTaskList), "
                         "dts_sync_check (DescribeSyncJobs) or "
                         "dts_migration_check (DescribeMigrationJobs)");

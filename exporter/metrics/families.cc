@@ -57,25 +57,29 @@ std::vector<MetricFamily> BuildCheckFamilies(
     std::span<const JobResult> results) {
   MetricFamily up = Gauge(
       "cdb_sync_check_up",
-      "1 if the last API call for the job returned a readable reply with code "
-      "0, else 0.");
+      "1 if the last API call for the job returned a readable reply without "
+      "an error (API 2.0 code 0, no API 3.0 Error), else 0.");
   MetricFamily outcome = Gauge(
       "cdb_sync_check_outcome",
       "Outcome of the last API call for the job, as the outcome label; the "
       "value is always 1.");
   MetricFamily api_code =
       Gauge("cdb_sync_check_api_code",
-            "The code field of the API reply: 0 on success, e.g. 4100 for an "
-            "authentication failure or 9591 for a task that does not exist.");
+            "The code field of an API 2.0 reply: 0 on success, e.g. 4100 for "
+            "an authentication failure or 9591 for a task that does not "
+            "exist. DTS replies have 0 on success and no series on error.");
   MetricFamily api_error =
       Gauge("cdb_sync_check_api_error_info",
-            "The codeDesc and message of an API reply whose code is not 0, as "
-            "labels; the value is always 1.");
+            "The codeDesc and message of an API 2.0 reply whose code is not 0, "
+            "or the Error.Code and Error.Message of a DTS reply, as labels; "
+            "the value is always 1.");
   MetricFamily current_step =
       Gauge("cdb_sync_check_current_step",
-            "The step the check is at (stepNow), counted from 1.");
-  MetricFamily steps = Gauge("cdb_sync_check_steps",
-                             "Number of steps the check runs (stepAll).");
+            "The step the check is at (stepNow, or DTS StepCur), counted from "
+            "1.");
+  MetricFamily steps =
+      Gauge("cdb_sync_check_steps",
+            "Number of steps the check runs (stepAll, or DTS StepCount).");
   MetricFamily error_code =
       Gauge("cdb_sync_check_errno",
             "The check's errno: 0 while no error occurred, else the error "

@@ -7,12 +7,14 @@ namespace {
 constexpr int64_t kFailedErrno = -1;
 
 // Sets finished and errno from the check's Status; `not_passed` is true when
-// the check ran to its end but found problems.
+// the check ran to its end but found problems. Any other non-empty Status
+// (a state added after this code was written, such as a paused check)
+// counts as not finished, so the stuck-check alert watches it.
 void SetOutcome(std::string_view status, bool not_passed, CheckInfo& info) {
   if (status == "success" || status == "failed") {
     info.check_finished = 1;
     info.error_code = status == "failed" || not_passed ? kFailedErrno : 0;
-  } else if (status == "running" || status == "notStarted") {
+  } else if (!status.empty()) {
     info.check_finished = 0;
     info.error_code = 0;
   }
@@ -67,7 +69,8 @@ CheckInfo MapDtsSyncCheck(const DtsCheck& check) {
       info.step_comment = info.steps.back().name;
     }
   }
-  if (info.error_code.value_or(0) != 0) info.error_message = FirstFailure(info);
+  // A failed step explains itself even while the check runs on.
+  info.error_message = FirstFailure(info);
   return info;
 }
 
@@ -89,9 +92,10 @@ CheckInfo MapDtsMigrationCheck(const DtsCheck& check) {
     }
     info.step_comment = info.steps[*info.step_now - 1].name;
   }
-  if (info.error_code.value_or(0) != 0) {
-    info.error_message =
-        check.brief_message.empty() ? FirstFailure(info) : check.brief_message;
+  if (info.error_code.value_or(0) != 0 && !check.brief_message.empty()) {
+    info.error_message = check.brief_message;
+  } else {
+    info.error_message = FirstFailure(info);
   }
   return info;
 }

@@ -55,18 +55,21 @@ StepState DtsSyncStepState(std::string_view status);
 StepState DtsMigrationStepState(std::string_view status, bool skipped);
 
 // Maps a DescribeCheckSyncJobResult reply. StepCount and StepCur become
-// steps and current step, and Status success or failed means finished. The
-// errno is -1 for a failed check and 0 otherwise. The step comment is the
-// current step's name, and the error is the first failed step's message.
-// An unknown Status leaves finished and errno unset.
+// steps and current step, and Status success or failed means finished; any
+// other non-empty Status means not finished. The errno is -1 for a failed
+// check and 0 otherwise. The step comment is the current step's name, and
+// the error is the first failed step's message. A reply without a Status
+// leaves finished and errno unset.
 CheckInfo MapDtsSyncCheck(const DtsCheck& check);
 
 // Maps a DescribeMigrationCheckJob reply, which has no step counts: steps
 // is the number of steps, and the current step is the first one that has
 // not passed (1-based), or the last step when all passed. Status success or
-// failed means finished. The errno is -1 when Status is failed or CheckFlag
-// is checkNotPass, and 0 otherwise. BriefMsg is the error of a failed
-// check. An unknown Status leaves finished and errno unset.
+// failed means finished; any other non-empty Status means not finished. The
+// errno is -1 when Status is failed, or success with CheckFlag checkNotPass,
+// and 0 otherwise. The error is BriefMsg for a failed check, else the first
+// failed step's message. A reply without a Status leaves finished and errno
+// unset.
 CheckInfo MapDtsMigrationCheck(const DtsCheck& check);
 
 }  // namespace cdb_sync

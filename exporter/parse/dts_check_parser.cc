@@ -223,6 +223,11 @@ bool ReadResponse(ondemand::value value, DtsCheckReply& reply,
       errors, [&](std::string_view key, ondemand::value field) {
         const std::string path = "Response." + std::string(key);
         if (key == "Error") {
+          // "Error": null reads as no error, like any other null field.
+          bool is_null = false;
+          if (field.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+            return true;
+          }
           has_error = true;
           return ReadErrorInto(field, reply.error_code, reply.error_message,
                                errors);

@@ -155,7 +155,7 @@ class DiscoveryErrorsTest(unittest.TestCase):
         self.addCleanup(exporter.stop)
 
         def failed() -> bool:
-            return "listing the sync tasks failed" in exporter.stderr()
+            return "listing the tasks failed" in exporter.stderr()
         harness.wait_until(failed, 20, "a failed listing in the log")
         status, body = harness.http_get(f"http://127.0.0.1:{port}/sd")
         self.assertEqual(status, 503)

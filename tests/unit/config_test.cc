@@ -357,7 +357,7 @@ TEST(ConfigTest, DtsErrorsNameKeyAndFix) {
                 "dts: must be a mapping"},
            Case{"api:\n  region: \"ap\\r\\nX-Evil: 1\"\njobs:\n"
                 "  - {job_id: 1, src_type: 2}\n",
-                "api.region: invalid region \"ap\r\nX-Evil: 1\": write a "
+                "api.region: invalid region \"ap??X-Evil: 1\": write a "
                 "region such as ap-guangzhou"},
            Case{"api:\n  region: r\ndts:\n  region: \"ap shanghai\"\n"
                 "jobs:\n  - {job_id: 1, src_type: 2}\n",

@@ -57,7 +57,8 @@ TEST(MapDtsSyncCheckTest, EachCheckStatus) {
   };
   for (const Case& c :
        {Case{"notStarted", 0, 0}, Case{"running", 0, 0}, Case{"success", 1, 0},
-        Case{"failed", 1, -1}, Case{"stopped", std::nullopt, std::nullopt}}) {
+        Case{"failed", 1, -1}, Case{"stopped", 0, 0},
+        Case{"", std::nullopt, std::nullopt}}) {
     DtsCheck check;
     check.status = c.status;
     const CheckInfo info = MapDtsSyncCheck(check);
@@ -89,6 +90,26 @@ TEST(MapDtsSyncCheckTest, FailedCheck) {
   EXPECT_FALSE(info.steps[1].error_code);
 }
 
+TEST(MapDtsSyncCheckTest, FailedStepExplainsRunningCheck) {
+  DtsCheck check;
+  check.status = "running";
+  check.steps = {Step(1, "Connect", "failed", "cannot connect"),
+                 Step(2, "Space", "running")};
+  const CheckInfo info = MapDtsSyncCheck(check);
+  EXPECT_EQ(info.check_finished, 0);
+  EXPECT_EQ(info.error_message, "cannot connect");
+}
+
+TEST(MapDtsMigrationCheckTest, StepMessageWithoutBriefMsg) {
+  DtsCheck check;
+  check.status = "failed";
+  check.steps = {Step(0, "Connect", "pass"),
+                 Step(1, "Version", "blocked", "5.5 is not supported")};
+  const CheckInfo info = MapDtsMigrationCheck(check);
+  EXPECT_EQ(info.error_code, -1);
+  EXPECT_EQ(info.error_message, "5.5 is not supported");
+}
+
 TEST(MapDtsSyncCheckTest, MissingCountsStayUnset) {
   DtsCheck check;
   check.status = "running";
@@ -110,6 +131,7 @@ TEST(MapDtsMigrationCheckTest, EachCheckStatusAndFlag) {
         Case{"success", "checkPass", 1, 0},
         Case{"success", "checkNotPass", 1, -1}, Case{"failed", "", 1, -1},
         Case{"failed", "checkPass", 1, -1},
+        Case{"running", "checkNotPass", 0, 0}, Case{"paused", "", 0, 0},
         Case{"", "", std::nullopt, std::nullopt}}) {
     DtsCheck check;
     check.status = c.status;
@@ -202,6 +224,15 @@ TEST(ParseDtsCheckReplyTest, MigrationReply) {
   EXPECT_TRUE(check.steps[0].skipped);
   EXPECT_EQ(check.steps[0].number, 0);
   EXPECT_EQ(check.steps[0].message, "skipped by user");
+}
+
+TEST(ParseDtsCheckReplyTest, NullErrorIsNoError) {
+  const Expected<DtsCheckReply> reply = ParseDtsCheckReply(
+      R"({"Response":{"Error":null,"Status":"success","RequestId":"r"}})");
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_TRUE(reply.value().error_code.empty());
+  ASSERT_TRUE(reply.value().check);
+  EXPECT_EQ(reply.value().check->status, "success");
 }
 
 TEST(ParseDtsCheckReplyTest, ErrorReply) {
