@@ -1,6 +1,7 @@
 // Micro-benchmarks of the per-scrape work that does not touch the network:
-// signing one API request, parsing the documented example reply, and
-// building and serialising the cdb_sync_check_* series for many jobs.
+// signing one API 2.0 or TC3 request, parsing the documented example reply
+// and a DTS sync-check reply, and building and serialising the
+// cdb_sync_check_* series for many jobs.
 //
 // Run from a Release build:
 //   build/bench/bench/cdb_sync_micro_benchmark
@@ -19,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "exporter/api/check_info_client.h"
+#include "exporter/api/signer_tc3.h"
 #include "exporter/api/signer_v2.h"
 #include "exporter/metrics/families.h"
 #include "exporter/model/check_info.h"
@@ -30,19 +33,25 @@ namespace {
 
 constexpr char kExampleReplyPath[] =
     CDB_SYNC_SOURCE_DIR "/tests/fake_api/replies/seed_response.json";
+constexpr char kDtsReplyPath[] =
+    CDB_SYNC_SOURCE_DIR "/tests/fake_api/replies/dts_sync_check_failed.json";
 
-// Reads the documented example reply. Exits when it cannot, because every
-// benchmark needs it.
+// Reads the file at `path`. Exits when it cannot, because the benchmarks
+// need it.
+std::string ReadReply(const char* path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    std::cerr << "cannot read " << path << "\n";
+    std::exit(1);
+  }
+  return {std::istreambuf_iterator<char>(file),
+          std::istreambuf_iterator<char>()};
+}
+
+// Returns the documented example reply.
 const std::string& ExampleReply() {
-  static const std::string* const kReply = [] {
-    std::ifstream file(kExampleReplyPath, std::ios::binary);
-    if (!file) {
-      std::cerr << "cannot read " << kExampleReplyPath << "\n";
-      std::exit(1);
-    }
-    return new std::string(std::istreambuf_iterator<char>(file),
-                           std::istreambuf_iterator<char>());
-  }();
+  static const std::string* const kReply =
+      new std::string(ReadReply(kExampleReplyPath));
   return *kReply;
 }
 
@@ -112,6 +121,40 @@ void BM_ParseExampleReply(benchmark::State& state) {
   state.counters["reply_bytes"] = static_cast<double>(body.size());
 }
 BENCHMARK(BM_ParseExampleReply);
+
+void BM_SignRequest_Tc3(benchmark::State& state) {
+  Tc3Request request;
+  // Only signed, never sent.
+  request.host = "dts.tencentcloudapi.com";
+  request.service = "dts";
+  request.timestamp = 1700000000;
+  request.payload = R"({"JobId":"sync-bllmn8x9"})";
+  for (auto _ : state) {
+    Tc3Signature signature = SignTc3(
+        request, "AKIDbenchmarkSecretId000000000000000", "benchmarkKey0000");
+    benchmark::DoNotOptimize(signature);
+  }
+}
+BENCHMARK(BM_SignRequest_Tc3);
+
+// Parses and maps a DescribeCheckSyncJobResult reply, as a DTS job's fetch
+// does.
+void BM_InterpretDtsReply(benchmark::State& state) {
+  HttpResponse response;
+  response.status = 200;
+  response.body = ReadReply(kDtsReplyPath);
+  for (auto _ : state) {
+    FetchResult result =
+        CheckInfoClient::InterpretResponse(response, JobApi::kDtsSyncCheck);
+    if (result.outcome != FetchOutcome::kSuccess) {
+      state.SkipWithError("the DTS reply does not parse");
+      break;
+    }
+    benchmark::DoNotOptimize(result);
+  }
+  state.counters["reply_bytes"] = static_cast<double>(response.body.size());
+}
+BENCHMARK(BM_InterpretDtsReply);
 
 // N successful jobs (ids 1..N, src_type 2), each with the example's reply.
 std::vector<JobResult> ExampleResults(int64_t jobs) {
