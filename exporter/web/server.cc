@@ -6,12 +6,15 @@
 #include <prometheus/text_serializer.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -127,6 +130,30 @@ std::string EscapeRegex(std::string_view text) {
     escaped.push_back(c);
   }
   return escaped;
+}
+
+// Returns the parameters of the query string in `target`, each one as often
+// as it is given. cpp-httplib's request.params drops a parameter that
+// repeats with the same value, so /probe could not reject it.
+std::multimap<std::string, std::string> QueryParams(const std::string& target) {
+  std::multimap<std::string, std::string> params;
+  const std::size_t question = target.find('?');
+  if (question == std::string::npos) return params;
+  std::string_view query(target);
+  query.remove_prefix(question + 1);
+  while (!query.empty()) {
+    const std::size_t end = std::min(query.find('&'), query.size());
+    const std::string_view pair = query.substr(0, end);
+    query.remove_prefix(std::min(end + 1, query.size()));
+    if (pair.empty()) continue;
+    const std::size_t equals = std::min(pair.find('='), pair.size());
+    const std::string_view value =
+        equals < pair.size() ? pair.substr(equals + 1) : std::string_view();
+    params.emplace(
+        httplib::detail::decode_url(std::string(pair.substr(0, equals)), true),
+        httplib::detail::decode_url(std::string(value), true));
+  }
+  return params;
 }
 
 }  // namespace
@@ -279,7 +306,7 @@ void WebServer::RegisterRoutes() {
   });
   server_->Get("/probe", [this](const httplib::Request& request,
                                 httplib::Response& response) {
-    Expected<Job> job = ParseProbeTarget(request.params);
+    Expected<Job> job = ParseProbeTarget(QueryParams(request.target));
     if (!job.ok()) {
       log::Debug("rejected a /probe request", {{"error", job.error()}});
       response.status = 400;

@@ -101,6 +101,9 @@ class ProbeTest(unittest.TestCase):
             "?job_id=0&src_type=2": 'invalid job_id "0"',
             "?job_id=206&src_type=3": 'invalid src_type "3"',
             "?job_id=206&job_id=207&src_type=2": "job_id is given more than once",
+            "?job_id=206&job_id=206&src_type=2": "job_id is given more than once",
+            "?job_id=206&src_type=2&src_type=2": "src_type is given more than once",
+            "?job_id=%32%30%36&src_type=2&job_id=206": "job_id is given more than once",
             "?job_id=206&src_type=2&target=example.com": 'unknown parameter "target"',
         }
         for query, message in cases.items():
