@@ -102,7 +102,11 @@ def start_fake_api(workdir: Path, scenario: str = "e2e.json",
         [sys.executable, str(FAKE_API), "--scenario", str(SCENARIOS / scenario),
          "--port", "0", "--port-file", str(port_file)],
         credentials_env(), workdir, name)
-    wait_until(lambda: port_file.exists() or not process.alive(), 10, "the fake API's port file")
+    try:
+        wait_until(lambda: port_file.exists() or not process.alive(), 10, "the fake API's port file")
+    except AssertionError:
+        process.stop()
+        raise
     if not process.alive():
         raise AssertionError("fake API did not start:\n" + process.stderr())
     return process, int(port_file.read_text())
@@ -159,7 +163,12 @@ def start_exporter(workdir: Path, config: Path, env: dict[str, str] | None = Non
         except OSError:
             return False
 
-    wait_until(healthy, 10, "the exporter to answer /-/healthy")
+    try:
+        wait_until(healthy, 10, "the exporter to answer /-/healthy")
+    except AssertionError:
+        # Without this, an exporter that never got healthy would outlive the test.
+        process.stop()
+        raise AssertionError("exporter did not answer /-/healthy within 10 s:\n" + process.stderr()) from None
     if not process.alive():
         raise AssertionError("exporter did not start:\n" + process.stderr())
     return process, port
@@ -187,7 +196,11 @@ def start_prometheus_config(workdir: Path, config_text: str,
         except OSError:
             return False
 
-    wait_until(ready, 30, "Prometheus to be ready")
+    try:
+        wait_until(ready, 30, "Prometheus to be ready")
+    except AssertionError:
+        process.stop()
+        raise
     if not process.alive():
         raise AssertionError("prometheus did not start:\n" + process.stderr())
     return process, port
