@@ -295,6 +295,15 @@ void WebServer::RegisterRoutes() {
           HandleReload(response);
           return httplib::Server::HandlerResponse::Handled;
         }
+        // Other methods on the GET paths get 405 here for the same reason:
+        // after the body check, a POST without a body would get 400.
+        const bool get_path = request.path == options_.telemetry_path ||
+                              request.path == "/probe" ||
+                              request.path == "/sd" || request.path == "/";
+        if (get_path && request.method != "GET" && request.method != "HEAD") {
+          RejectMethod(request, response);
+          return httplib::Server::HandlerResponse::Handled;
+        }
         return httplib::Server::HandlerResponse::Unhandled;
       });
 
@@ -320,14 +329,6 @@ void WebServer::RegisterRoutes() {
                              httplib::Response& response) {
     HandleServiceDiscovery(request, response);
   });
-  for (const std::string& pattern :
-       {metrics_pattern, std::string("/probe"), std::string("/sd")}) {
-    server_->Post(pattern, RejectMethod);
-    server_->Put(pattern, RejectMethod);
-    server_->Patch(pattern, RejectMethod);
-    server_->Delete(pattern, RejectMethod);
-    server_->Options(pattern, RejectMethod);
-  }
   if (options_.telemetry_path != "/") {
     server_->Get("/", [this](const httplib::Request&,
                              httplib::Response& response) {

@@ -5,6 +5,7 @@ the relabelling configuration from the README."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -112,6 +113,19 @@ class ProbeTest(unittest.TestCase):
                 self.assertEqual(status, 400)
                 self.assertIn(message, text)
                 self.assertIn("/probe?job_id=206&src_type=2", text)
+
+    def test_bodyless_post_gets_405(self):
+        # curl -X POST sends no Content-Length; cpp-httplib alone answers 400.
+        for path in ("/probe?job_id=206&src_type=2", "/metrics", "/sd", "/"):
+            with self.subTest(path=path):
+                with socket.create_connection(("127.0.0.1", self.port), timeout=10) as connection:
+                    connection.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+                    reply = b""
+                    while chunk := connection.recv(4096):
+                        reply += chunk
+                status_line = reply.split(b"\r\n", 1)[0].decode()
+                self.assertEqual(status_line, "HTTP/1.1 405 Method Not Allowed", reply[:300])
+                self.assertIn(b"Allow: GET, HEAD", reply)
 
     def test_other_methods_get_405(self):
         for method in ("POST", "PUT", "DELETE"):
