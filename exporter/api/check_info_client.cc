@@ -5,6 +5,7 @@
 #include <exception>
 #include <limits>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -164,6 +165,14 @@ std::string_view CheckAction(JobApi api) {
 }
 
 HttpRequest CheckInfoClient::BuildRequest(const Job& job) const {
+  // The configuration requires a region for every job it lists, but /probe
+  // can name a job of the other API family. The throw ends that job's call
+  // as internal_error with this message, and nothing is sent.
+  if (job.is_dts() ? api_.dts.region.empty() : api_.region.empty()) {
+    throw std::invalid_argument(
+        job.is_dts() ? "no region for DTS jobs; set dts.region or api.region"
+                     : "no region for API 2.0 tasks; set api.region");
+  }
   if (job.is_dts()) {
     // The id needs no escaping: the configuration and /probe accept only
     // letters, digits, '-' and '_'.

@@ -279,16 +279,16 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
         ParseEndpoint(reader, YAML::Node(std::string(kDefaultEndpoint)));
   }
 
+  // The region may be left out when only DTS jobs use dts.region;
+  // ParseConfig checks that every job has a region.
   YAML::Node region = node["region"];
-  if (!region || region.IsNull()) {
-    reader.Fail(node, "api.region",
-                "missing; set the region of the sync tasks, e.g. "
-                "region: ap-guangzhou");
+  if (region && !region.IsNull()) {
+    api.region = reader.Scalar(region, "api.region");
+    if (api.region.empty()) {
+      reader.Fail(region, "api.region", "must not be empty");
+    }
+    CheckRegion(reader, region, "api.region", api.region);
   }
-  api.region = reader.Scalar(region, "api.region");
-  if (api.region.empty())
-    reader.Fail(region, "api.region", "must not be empty");
-  CheckRegion(reader, region, "api.region", api.region);
 
   if (YAML::Node method = node["signature_method"]) {
     api.signature_method = ParseSignatureMethod(reader, method);
@@ -382,6 +382,33 @@ ApiConfig ParseApi(const ConfigReader& reader, const YAML::Node& node) {
     }
   }
   return api;
+}
+
+// Fails when a job, configured or to be discovered, has no region: API 2.0
+// tasks need api.region, DTS jobs dts.region or api.region.
+void CheckRegionsSet(const ConfigReader& reader, const YAML::Node& root,
+                     const Config& config) {
+  bool uses_cdb = false;
+  bool uses_dts = false;
+  for (const Job& job : config.jobs) {
+    (job.is_dts() ? uses_dts : uses_cdb) = true;
+  }
+  if (config.discovery.enabled) {
+    for (JobApi api : config.discovery.apis) {
+      (api == JobApi::kCdbSyncCheck ? uses_cdb : uses_dts) = true;
+    }
+  }
+  const YAML::Node api = root["api"] ? root["api"] : root;
+  if (uses_cdb && config.api.region.empty()) {
+    reader.Fail(api, "api.region",
+                "missing; set the region of the API 2.0 tasks, e.g. "
+                "region: ap-guangzhou");
+  }
+  if (uses_dts && config.api.dts.region.empty()) {
+    reader.Fail(root["dts"] ? root["dts"] : root, "dts.region",
+                "missing; set dts.region (or api.region) to the region of "
+                "the DTS jobs, e.g. region: ap-guangzhou");
+  }
 }
 
 DtsApiConfig ParseDts(const ConfigReader& reader, const YAML::Node& node,
@@ -695,10 +722,9 @@ Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     reader.RejectUnknownKeys(root, "", {"api", "dts", "jobs", "discovery"});
 
     Config config;
-    if (!root["api"]) {
-      reader.Fail(root, "api", "missing; it needs at least api.region");
-    }
-    config.api = ParseApi(reader, root["api"]);
+    // A configuration with DTS jobs only may leave the api section out.
+    config.api = ParseApi(
+        reader, root["api"] ? root["api"] : YAML::Node(YAML::NodeType::Map));
     config.api.dts = ParseDts(reader, root["dts"], config.api.region);
     if (root["discovery"]) {
       config.discovery = ParseDiscovery(reader, root["discovery"]);
@@ -710,6 +736,7 @@ Expected<Config> ParseConfig(std::string_view yaml, std::string_view source) {
       reader.Fail(root, "jobs",
                   "missing; list the jobs, or add a discovery section");
     }
+    CheckRegionsSet(reader, root, config);
     return config;
   } catch (const ConfigError& error) {
     return Error{error.message};

@@ -617,6 +617,23 @@ TEST_F(DtsClientTest, BuildsTc3SignedRequest) {
             std::string::npos);
 }
 
+TEST_F(DtsClientTest, MissingRegionSendsNothing) {
+  api_.region.clear();
+  const std::vector<Job> jobs = {Job{206, SrcType::kPublicNetwork},
+                                 Job(JobApi::kDtsSyncCheck, "sync-a")};
+  transport_.SetResponse("sync-a",
+                         Reply(200, R"({"Response":{"Status":"running"}})"));
+  const std::vector<FetchResult> results = MakeClient().FetchAll(jobs);
+  EXPECT_EQ(results[0].outcome, FetchOutcome::kInternalError);
+  EXPECT_NE(results[0].error.find("no region for API 2.0 tasks; set "
+                                  "api.region"),
+            std::string::npos)
+      << results[0].error;
+  EXPECT_EQ(results[1].outcome, FetchOutcome::kSuccess);
+  // Only the DTS job's request was sent.
+  EXPECT_EQ(transport_.requests().size(), 1u);
+}
+
 TEST_F(DtsClientTest, SyncActionAndSessionToken) {
   credentials_.session_token = "token-1";
   const HttpRequest request =

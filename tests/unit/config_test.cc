@@ -316,6 +316,36 @@ jobs:
   EXPECT_EQ(config.api.dts.region, "ap-shanghai");
 }
 
+TEST(ConfigTest, DtsOnlyNeedsNoApiSection) {
+  const Config config = ParseOk(R"(
+dts:
+  region: ap-shanghai
+jobs:
+  - {api: dts_sync_check, job_id: sync-1}
+)");
+  EXPECT_EQ(config.api.dts.region, "ap-shanghai");
+  EXPECT_TRUE(config.api.region.empty());
+  EXPECT_EQ(config.api.endpoint.url, std::string(kDefaultEndpoint));
+
+  for (const auto& [yaml, expected] : {
+           std::pair{"jobs: [{api: dts_sync_check, job_id: sync-1}]\n",
+                     "dts.region: missing; set dts.region (or api.region)"},
+           std::pair{"dts: {region: r}\njobs: [{api: dts_sync_check, "
+                     "job_id: sync-1}, {job_id: 206, src_type: 2}]\n",
+                     "api.region: missing; set the region of the API 2.0 "
+                     "tasks"},
+           std::pair{"dts: {region: r}\ndiscovery: {}\n",
+                     "api.region: missing"},
+           std::pair{"api: {rate_limit: 5}\n"
+                     "discovery: {apis: [dts_migration_check]}\n",
+                     "dts.region: missing"},
+       }) {
+    const std::string error = ParseError(yaml);
+    EXPECT_NE(error.find(expected), std::string::npos)
+        << yaml << " -> " << error;
+  }
+}
+
 TEST(ConfigTest, DtsDefaults) {
   const Config config = ParseOk(R"(
 api:
