@@ -120,7 +120,7 @@ std::string FormatAge(std::chrono::system_clock::time_point then,
 
 // Returns the message that explains a failed call or a failed check, or
 // empty when there is nothing to report.
-std::string LastErrorText(const FetchResult& result) {
+std::string LastErrorText(const Job& job, const FetchResult& result) {
   if (result.outcome != FetchOutcome::kSuccess) {
     std::string text(FetchOutcomeName(result.outcome));
     if (result.http_status != 0 && result.http_status != 200) {
@@ -152,6 +152,8 @@ std::string LastErrorText(const FetchResult& result) {
     return text;
   }
   if (check.error_code.value_or(0) != 0) {
+    // A DTS check has no errno of its own; -1 only marks it failed.
+    if (job.is_dts()) return "the check failed";
     return "errno " + std::to_string(*check.error_code);
   }
   return "";
@@ -229,7 +231,8 @@ void AppendJobRow(const JobStatus& status,
     page += "<td></td>";
   }
 
-  const std::string error = result != nullptr ? LastErrorText(*result) : "";
+  const std::string error =
+      result != nullptr ? LastErrorText(status.job, *result) : "";
   page += "<td class=\"error\">" + PageText(error) + "</td>";
 
   page += "<td>";

@@ -204,6 +204,26 @@ TEST(StatusPageTest, DtsJobsShowApiAndErrorCode) {
       << page;
 }
 
+TEST(StatusPageTest, FailedDtsCheckWithoutStepMessage) {
+  StatusPageData data;
+  data.now = kNow;
+  data.jobs.push_back(
+      {.job = Job(JobApi::kDtsSyncCheck, "sync-x"),
+       .last_result = Success(Check(2, 1, -1, {Step("a", 0), Step("b", 0)})),
+       .fetched_at = kNow});
+  data.jobs.push_back(
+      {.job = {207, SrcType::kPublicNetwork},
+       .last_result = Success(Check(2, 1, 5, {Step("a", 0), Step("b", 0)})),
+       .fetched_at = kNow});
+  const std::string page = RenderStatusPage(data);
+  EXPECT_NE(page.find("<td class=\"error\">the check failed</td>"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("<td class=\"error\">errno 5</td>"), std::string::npos)
+      << page;
+  EXPECT_EQ(page.find("errno -1"), std::string::npos) << page;
+}
+
 TEST(StatusPageTest, NetworkErrorShowsTransportMessage) {
   StatusPageData data;
   data.now = kNow;
