@@ -25,41 +25,24 @@ using json_reader::ValidateUnknown;
 
 bool ReadStep(ondemand::value value, const std::string& path, CheckStep& step,
               ErrorSink& errors) {
-  ondemand::object object;
-  if (value.get_object().get(object) != simdjson::SUCCESS) {
-    return errors.Fail("field \"" + path + "\" is not an object");
-  }
-
   std::optional<int64_t> error_code;
-  KeySet keys({"stepName", "errno", "error"});
-  for (auto field_result : object) {
-    ondemand::field field;
-    std::string_view key;
-    if (auto error = std::move(field_result).get(field)) {
-      return errors.Fail(path, error);
-    }
-    if (auto error = field.unescaped_key().get(key)) {
-      return errors.Fail(path, error);
-    }
-    if (!keys.Insert(key)) {
-      return FailDuplicate(errors, path + "." + std::string(key));
-    }
-
-    bool ok = true;
-    if (key == "stepName") {
-      ok = ReadString(field.value(), path + ".stepName", step.name, errors);
-    } else if (key == "errno") {
-      ok = ReadInteger(field.value(), path + ".errno", error_code, errors,
-                       /*allow_null=*/false);
-    } else if (key == "error") {
-      ok = ReadString(field.value(), path + ".error", step.error_message,
-                      errors);
-    } else {
-      ok = ValidateUnknown(field.value(), path + "." + std::string(key), 1,
-                           errors);
-    }
-    if (!ok) return false;
-  }
+  const bool ok = json_reader::ForEachField(
+      value, path, {"stepName", "errno", "error"}, errors,
+      [&](std::string_view key, ondemand::value field,
+          const std::string& field_path) {
+        if (key == "stepName") {
+          return ReadString(field, field_path, step.name, errors);
+        }
+        if (key == "errno") {
+          return ReadInteger(field, field_path, error_code, errors,
+                             /*allow_null=*/false);
+        }
+        if (key == "error") {
+          return ReadString(field, field_path, step.error_message, errors);
+        }
+        return ValidateUnknown(field, field_path, 1, errors);
+      });
+  if (!ok) return false;
 
   if (!error_code) {
     return errors.Fail("field \"" + path +
@@ -72,34 +55,17 @@ bool ReadStep(ondemand::value value, const std::string& path, CheckStep& step,
 
 bool ReadSteps(ondemand::value value, std::vector<CheckStep>& steps,
                ErrorSink& errors) {
-  constexpr std::string_view kPath = "data.stepInfo";
-  ondemand::json_type type;
-  if (auto error = value.type().get(type)) return errors.Fail(kPath, error);
   steps.clear();
-  if (type == ondemand::json_type::null) return true;
-  if (type != ondemand::json_type::array) {
-    return errors.Fail("field \"data.stepInfo\" is " +
-                       std::string(JsonTypeName(type)) + "; expected an array");
-  }
-
-  ondemand::array array;
-  if (auto error = value.get_array().get(array)) {
-    return errors.Fail(kPath, error);
-  }
-  for (auto element_result : array) {
-    ondemand::value element;
-    if (auto error = element_result.get(element)) {
-      return errors.Fail(kPath, error);
-    }
-    if (steps.size() == kMaxCheckSteps) {
-      return errors.Fail("field \"data.stepInfo\" has more than " +
-                         std::to_string(kMaxCheckSteps) + " steps");
-    }
-    std::string path = "data.stepInfo[" + std::to_string(steps.size()) + "]";
-    CheckStep& step = steps.emplace_back();
-    if (!ReadStep(element, path, step, errors)) return false;
-  }
-  return true;
+  return json_reader::ForEachElement(
+      value, "data.stepInfo", errors,
+      [&](std::size_t index, ondemand::value element) {
+        if (index == kMaxCheckSteps) {
+          return errors.Fail("field \"data.stepInfo\" has more than " +
+                             std::to_string(kMaxCheckSteps) + " steps");
+        }
+        return ReadStep(element, "data.stepInfo[" + std::to_string(index) + "]",
+                        steps.emplace_back(), errors);
+      });
 }
 
 bool ReadCheckInfo(ondemand::object object, CheckInfo& info,

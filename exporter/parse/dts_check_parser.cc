@@ -14,9 +14,9 @@ namespace {
 
 namespace ondemand = simdjson::ondemand;
 using json_reader::ErrorSink;
-using json_reader::FailDuplicate;
+using json_reader::ForEachElement;
+using json_reader::ForEachField;
 using json_reader::JsonTypeName;
-using json_reader::KeySet;
 using json_reader::ReadInteger;
 using json_reader::ReadString;
 using json_reader::ValidateUnknown;
@@ -24,62 +24,6 @@ using json_reader::ValidateUnknown;
 // A step's messages are joined and cut to this size; labels and the status
 // page cut them much shorter anyway.
 constexpr std::size_t kMaxStepMessageBytes = std::size_t{16} * 1024;
-
-// Calls `read(key, value)` for each field of the object `value`, after
-// checking that no known key repeats. Unknown keys are left to `read`.
-template <typename Read>
-bool ForEachField(ondemand::value value, const std::string& path, KeySet keys,
-                  ErrorSink& errors, Read read) {
-  ondemand::object object;
-  ondemand::json_type type;
-  if (auto error = value.type().get(type)) return errors.Fail(path, error);
-  if (type != ondemand::json_type::object ||
-      value.get_object().get(object) != simdjson::SUCCESS) {
-    return errors.Fail("field \"" + path + "\" is " +
-                       std::string(JsonTypeName(type)) +
-                       "; expected an object");
-  }
-  for (auto field_result : object) {
-    ondemand::field field;
-    std::string_view key;
-    if (auto error = std::move(field_result).get(field)) {
-      return errors.Fail(path, error);
-    }
-    if (auto error = field.unescaped_key().get(key)) {
-      return errors.Fail(path, error);
-    }
-    if (!keys.Insert(key)) {
-      return FailDuplicate(errors, path + "." + std::string(key));
-    }
-    if (!read(key, field.value())) return false;
-  }
-  return true;
-}
-
-// Calls `read(index, element)` for each element of the array `value`; null
-// reads as an empty array.
-template <typename Read>
-bool ForEachElement(ondemand::value value, const std::string& path,
-                    ErrorSink& errors, Read read) {
-  ondemand::json_type type;
-  if (auto error = value.type().get(type)) return errors.Fail(path, error);
-  if (type == ondemand::json_type::null) return true;
-  ondemand::array array;
-  if (type != ondemand::json_type::array ||
-      value.get_array().get(array) != simdjson::SUCCESS) {
-    return errors.Fail("field \"" + path + "\" is " +
-                       std::string(JsonTypeName(type)) + "; expected an array");
-  }
-  std::size_t index = 0;
-  for (auto element_result : array) {
-    ondemand::value element;
-    if (auto error = element_result.get(element)) {
-      return errors.Fail(path, error);
-    }
-    if (!read(index++, element)) return false;
-  }
-  return true;
-}
 
 bool ReadBool(ondemand::value value, const std::string& path, bool& out,
               ErrorSink& errors) {
@@ -105,14 +49,14 @@ bool ReadTips(ondemand::value value, const std::string& path,
       value, path, errors, [&](std::size_t index, ondemand::value tip) {
         const std::string tip_path = path + "[" + std::to_string(index) + "]";
         return ForEachField(
-            tip, tip_path, KeySet({"Message"}), errors,
-            [&](std::string_view key, ondemand::value field) {
+            tip, tip_path, {"Message"}, errors,
+            [&](std::string_view key, ondemand::value field,
+                const std::string& field_path) {
               if (key != "Message") {
-                return ValidateUnknown(field, tip_path + "." + std::string(key),
-                                       1, errors);
+                return ValidateUnknown(field, field_path, 1, errors);
               }
               std::string message;
-              if (!ReadString(field, tip_path + ".Message", message, errors)) {
+              if (!ReadString(field, field_path, message, errors)) {
                 return false;
               }
               if (message.empty() || messages.size() >= kMaxStepMessageBytes) {
@@ -137,10 +81,11 @@ bool ReadStep(ondemand::value value, const std::string& path,
   std::string warning_messages;
   const bool ok = ForEachField(
       value, path,
-      KeySet({"StepNo", "StepId", "StepName", "Status", "StepStatus",
-              "StepMessage", "HasSkipped", "Errors", "Warnings"}),
-      errors, [&](std::string_view key, ondemand::value field) {
-        const std::string field_path = path + "." + std::string(key);
+      {"StepNo", "StepId", "StepName", "Status", "StepStatus", "StepMessage",
+       "HasSkipped", "Errors", "Warnings"},
+      errors,
+      [&](std::string_view key, ondemand::value field,
+          const std::string& field_path) {
         if (key == "StepNo") {
           return ReadInteger(field, field_path, step.number, errors);
         }
@@ -188,25 +133,27 @@ bool ReadSteps(ondemand::value value, const std::string& path,
       });
 }
 
-// Reads Response.Error's Code and Message.
+// Reads Response.Error's Code and Message. "Error": null reads as no error,
+// like any other null field, and leaves `code` empty.
 bool ReadErrorInto(ondemand::value value, std::string& code,
                    std::string& message, ErrorSink& errors) {
-  bool has_code = false;
-  const bool ok = ForEachField(
-      value, "Response.Error", KeySet({"Code", "Message"}), errors,
-      [&](std::string_view key, ondemand::value field) {
-        if (key == "Code") {
-          has_code = true;
-          return ReadString(field, "Response.Error.Code", code, errors);
-        }
-        if (key == "Message") {
-          return ReadString(field, "Response.Error.Message", message, errors);
-        }
-        return ValidateUnknown(field, "Response.Error." + std::string(key), 1,
-                               errors);
-      });
+  bool is_null = false;
+  if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+    return true;
+  }
+  const bool ok =
+      ForEachField(value, "Response.Error", {"Code", "Message"}, errors,
+                   [&](std::string_view key, ondemand::value field,
+                       const std::string& field_path) {
+                     if (key == "Code")
+                       return ReadString(field, field_path, code, errors);
+                     if (key == "Message") {
+                       return ReadString(field, field_path, message, errors);
+                     }
+                     return ValidateUnknown(field, field_path, 1, errors);
+                   });
   if (!ok) return false;
-  if (!has_code || code.empty()) {
+  if (code.empty()) {
     return errors.Fail("field \"Response.Error.Code\" is missing or empty");
   }
   return true;
@@ -215,20 +162,14 @@ bool ReadErrorInto(ondemand::value value, std::string& code,
 bool ReadResponse(ondemand::value value, DtsCheckReply& reply,
                   ErrorSink& errors) {
   DtsCheck check;
-  bool has_error = false;
   const bool ok = ForEachField(
       value, "Response",
-      KeySet({"Error", "RequestId", "Status", "StepCount", "StepCur",
-              "Progress", "StepInfos", "StepInfo", "BriefMsg", "CheckFlag"}),
-      errors, [&](std::string_view key, ondemand::value field) {
-        const std::string path = "Response." + std::string(key);
+      {"Error", "RequestId", "Status", "StepCount", "StepCur", "Progress",
+       "StepInfos", "StepInfo", "BriefMsg", "CheckFlag"},
+      errors,
+      [&](std::string_view key, ondemand::value field,
+          const std::string& path) {
         if (key == "Error") {
-          // "Error": null reads as no error, like any other null field.
-          bool is_null = false;
-          if (field.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
-            return true;
-          }
-          has_error = true;
           return ReadErrorInto(field, reply.error_code, reply.error_message,
                                errors);
         }
@@ -266,7 +207,7 @@ bool ReadResponse(ondemand::value value, DtsCheckReply& reply,
                          std::to_string(*count) + " is negative");
     }
   }
-  if (!has_error) reply.check = std::move(check);
+  if (reply.error_code.empty()) reply.check = std::move(check);
   return true;
 }
 
@@ -274,9 +215,9 @@ bool ReadJob(ondemand::value value, const std::string& path, JobApi api,
              SyncTask& job, ErrorSink& errors) {
   job.api = api;
   const bool ok = ForEachField(
-      value, path, KeySet({"JobId", "JobName", "Status"}), errors,
-      [&](std::string_view key, ondemand::value field) {
-        const std::string field_path = path + "." + std::string(key);
+      value, path, {"JobId", "JobName", "Status"}, errors,
+      [&](std::string_view key, ondemand::value field,
+          const std::string& field_path) {
         if (key == "JobId") {
           return ReadString(field, field_path, job.dts_job_id, errors);
         }
@@ -303,10 +244,10 @@ bool ReadJob(ondemand::value value, const std::string& path, JobApi api,
 bool ReadJobList(ondemand::value value, JobApi api, DtsJobListReply& reply,
                  ErrorSink& errors) {
   return ForEachField(
-      value, "Response",
-      KeySet({"Error", "RequestId", "TotalCount", "JobList"}), errors,
-      [&](std::string_view key, ondemand::value field) {
-        const std::string path = "Response." + std::string(key);
+      value, "Response", {"Error", "RequestId", "TotalCount", "JobList"},
+      errors,
+      [&](std::string_view key, ondemand::value field,
+          const std::string& path) {
         if (key == "Error") {
           return ReadErrorInto(field, reply.error_code, reply.error_message,
                                errors);

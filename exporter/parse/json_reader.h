@@ -359,6 +359,64 @@ inline bool ValidateUnknown(ondemand::value value, std::string_view path,
   return errors.Fail(path, simdjson::INCORRECT_TYPE);
 }
 
+// Calls read(key, value, field_path) for each field of `value`, which must
+// be an object, after checking that no key of `known` repeats. `read`
+// validates and skips the unknown keys itself.
+template <typename ReadField>
+bool ForEachField(ondemand::value value, const std::string& path,
+                  std::initializer_list<std::string_view> known,
+                  ErrorSink& errors, ReadField read) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(path, error);
+  ondemand::object object;
+  if (type != ondemand::json_type::object ||
+      value.get_object().get(object) != simdjson::SUCCESS) {
+    return errors.Fail("field \"" + path + "\" is " +
+                       std::string(JsonTypeName(type)) +
+                       "; expected an object");
+  }
+  KeySet keys(known);
+  for (auto field_result : object) {
+    ondemand::field field;
+    std::string_view key;
+    if (auto error = std::move(field_result).get(field)) {
+      return errors.Fail(path, error);
+    }
+    if (auto error = field.unescaped_key().get(key)) {
+      return errors.Fail(path, error);
+    }
+    const std::string field_path = path + "." + std::string(key);
+    if (!keys.Insert(key)) return FailDuplicate(errors, field_path);
+    if (!read(key, field.value(), field_path)) return false;
+  }
+  return true;
+}
+
+// Calls read(index, element) for each element of the array `value`. A null
+// reads as an empty array.
+template <typename ReadElement>
+bool ForEachElement(ondemand::value value, const std::string& path,
+                    ErrorSink& errors, ReadElement read) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return errors.Fail(path, error);
+  if (type == ondemand::json_type::null) return true;
+  ondemand::array array;
+  if (type != ondemand::json_type::array ||
+      value.get_array().get(array) != simdjson::SUCCESS) {
+    return errors.Fail("field \"" + path + "\" is " +
+                       std::string(JsonTypeName(type)) + "; expected an array");
+  }
+  std::size_t index = 0;
+  for (auto element_result : array) {
+    ondemand::value element;
+    if (auto error = element_result.get(element)) {
+      return errors.Fail(path, error);
+    }
+    if (!read(index++, element)) return false;
+  }
+  return true;
+}
+
 // Copies a reply body into simdjson's padded buffer. A leading byte-order
 // mark, which JSON forbids but which some servers send, is skipped. Invalid
 // UTF-8 would make simdjson reject the whole reply, so the bad bytes are

@@ -13,43 +13,15 @@ namespace {
 
 namespace ondemand = simdjson::ondemand;
 using json_reader::ErrorSink;
-using json_reader::FailDuplicate;
+using json_reader::ForEachElement;
+using json_reader::ForEachField;
 using json_reader::JsonTypeName;
-using json_reader::KeySet;
 using json_reader::ReadInteger;
 using json_reader::ReadNumber;
 using json_reader::ReadString;
 using json_reader::ValidateUnknown;
 
 constexpr int64_t kMaxJobId = std::numeric_limits<int64_t>::max();
-
-// Calls `read(key, value, path)` for each field of `value`, which must be an
-// object, and rejects a known key given twice. `read` itself validates and
-// skips unknown keys.
-template <typename ReadField>
-bool ForEachField(ondemand::value value, const std::string& path,
-                  std::initializer_list<std::string_view> known,
-                  ErrorSink& errors, ReadField read) {
-  ondemand::object object;
-  if (value.get_object().get(object) != simdjson::SUCCESS) {
-    return errors.Fail("field \"" + path + "\" is not an object");
-  }
-  KeySet keys(known);
-  for (auto field_result : object) {
-    ondemand::field field;
-    std::string_view key;
-    if (auto error = std::move(field_result).get(field)) {
-      return errors.Fail(path, error);
-    }
-    if (auto error = field.unescaped_key().get(key)) {
-      return errors.Fail(path, error);
-    }
-    const std::string field_path = path + "." + std::string(key);
-    if (!keys.Insert(key)) return FailDuplicate(errors, field_path);
-    if (!read(key, field.value(), field_path)) return false;
-  }
-  return true;
-}
 
 bool ReadCheckFlag(ondemand::value value, const std::string& path,
                    SyncTask& task, ErrorSink& errors) {
@@ -114,34 +86,16 @@ bool ReadTask(ondemand::value value, const std::string& path, SyncTask& task,
 
 bool ReadJobList(ondemand::value value, TaskListReply& reply,
                  ErrorSink& errors) {
-  constexpr std::string_view kPath = "data.jobList";
-  ondemand::json_type type;
-  if (auto error = value.type().get(type)) return errors.Fail(kPath, error);
-  if (type == ondemand::json_type::null) return true;
-  if (type != ondemand::json_type::array) {
-    return errors.Fail("field \"data.jobList\" is " +
-                       std::string(JsonTypeName(type)) + "; expected an array");
-  }
-  ondemand::array array;
-  if (auto error = value.get_array().get(array)) {
-    return errors.Fail(kPath, error);
-  }
-  for (auto element_result : array) {
-    ondemand::value element;
-    if (auto error = element_result.get(element)) {
-      return errors.Fail(kPath, error);
-    }
-    if (reply.tasks.size() == kMaxTasksPerPage) {
-      return errors.Fail("field \"data.jobList\" has more than " +
-                         std::to_string(kMaxTasksPerPage) + " tasks");
-    }
-    const std::string path =
-        "data.jobList[" + std::to_string(reply.tasks.size()) + "]";
-    if (!ReadTask(element, path, reply.tasks.emplace_back(), errors)) {
-      return false;
-    }
-  }
-  return true;
+  return ForEachElement(
+      value, "data.jobList", errors,
+      [&](std::size_t index, ondemand::value element) {
+        if (index == kMaxTasksPerPage) {
+          return errors.Fail("field \"data.jobList\" has more than " +
+                             std::to_string(kMaxTasksPerPage) + " tasks");
+        }
+        return ReadTask(element, "data.jobList[" + std::to_string(index) + "]",
+                        reply.tasks.emplace_back(), errors);
+      });
 }
 
 bool ReadListData(ondemand::value value, TaskListReply& reply,

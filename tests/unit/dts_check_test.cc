@@ -357,6 +357,16 @@ TEST(ParseDtsJobListReplyTest, ReadsJobsAndSkipsOtherFields) {
   EXPECT_EQ(reply.value().jobs[1].name, "");
 }
 
+TEST(ParseDtsJobListReplyTest, NullErrorIsNoError) {
+  const Expected<DtsJobListReply> reply =
+      ParseDtsJobListReply(R"({"Response":{"Error":null,"TotalCount":1,)"
+                           R"("JobList":[{"JobId":"sync-a1"}]}})",
+                           JobApi::kDtsSyncCheck);
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_TRUE(reply.value().error_code.empty());
+  EXPECT_EQ(reply.value().jobs.size(), 1u);
+}
+
 TEST(ParseDtsJobListReplyTest, ErrorAndBadJobs) {
   const Expected<DtsJobListReply> error = ParseDtsJobListReply(
       R"({"Response":{"Error":{"Code":"UnauthorizedOperation",)"
