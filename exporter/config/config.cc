@@ -161,15 +161,9 @@ class ConfigReader {
   std::string_view source_;
 };
 
-// Returns a value for an error message: cut to 64 bytes at a character
-// boundary, with control characters shown as '?', so that the message
-// stays on one line.
+// Returns a value for an error message, cut to 64 bytes and on one line.
 std::string Printable(std::string_view text) {
-  std::string shown(TruncateUtf8(text, 64));
-  for (char& c : shown) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
-  return shown;
+  return PrintableExcerpt(text, 64);
 }
 
 // Rejects a region that is not 1 to 64 letters, digits, '-' and '_'. Every

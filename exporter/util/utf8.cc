@@ -67,4 +67,13 @@ std::string RepairUtf8(std::string_view text) {
   return repaired;
 }
 
+std::string PrintableExcerpt(std::string_view text, std::size_t max_bytes) {
+  const std::string repaired = RepairUtf8(text);
+  std::string excerpt(TruncateUtf8(repaired, max_bytes));
+  for (char& c : excerpt) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return excerpt;
+}
+
 }  // namespace cdb_sync

@@ -27,6 +27,11 @@ inline std::string_view TruncateUtf8(std::string_view text,
 // subpart as the Unicode standard recommends.
 std::string RepairUtf8(std::string_view text);
 
+// Returns `text` for an error message: invalid UTF-8 repaired, cut to
+// `max_bytes` at a character boundary, and each control character shown as
+// '?', so that the message stays on one line.
+std::string PrintableExcerpt(std::string_view text, std::size_t max_bytes);
+
 }  // namespace cdb_sync
 
 #endif  // CDB_SYNC_EXPORTER_UTIL_UTF8_H_

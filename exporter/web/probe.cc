@@ -16,14 +16,7 @@ constexpr char kUsage[] =
 // that keeps the message readable.
 std::string Quote(std::string_view text) {
   constexpr std::size_t kMaxQuoted = 64;
-  const std::string repaired = RepairUtf8(text);
-  std::string quoted = "\"";
-  for (char c : TruncateUtf8(repaired, kMaxQuoted)) {
-    // Control characters would break the plain-text response and logs.
-    quoted.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?'
-                                                                       : c);
-  }
-  return quoted + "\"";
+  return "\"" + PrintableExcerpt(text, kMaxQuoted) + "\"";
 }
 
 // Parses a decimal integer with no sign and no space.

@@ -35,5 +35,14 @@ TEST(TruncateUtf8Test, CutsAtCharacterBoundary) {
   EXPECT_EQ(TruncateUtf8("abc", 2), "ab");
 }
 
+TEST(PrintableExcerptTest, OneLineCutAndRepaired) {
+  EXPECT_EQ(PrintableExcerpt("ap\r\nX-Evil: 1", 64), "ap??X-Evil: 1");
+  EXPECT_EQ(PrintableExcerpt("a\x7f\tb", 64), "a??b");
+  EXPECT_EQ(PrintableExcerpt(std::string(100, 'x'), 64), std::string(64, 'x'));
+  // "中" is 3 bytes, so a 4-byte cut keeps one character.
+  EXPECT_EQ(PrintableExcerpt("中中", 4), "中");
+  EXPECT_EQ(PrintableExcerpt("a\xff", 64), "a\xef\xbf\xbd");
+}
+
 }  // namespace
 }  // namespace cdb_sync
