@@ -24,14 +24,25 @@ MetricFamily Gauge(std::string name, std::string help) {
   return family;
 }
 
+// The two labels that identify a job: job_id, then src_type or api.
+struct JobLabels {
+  ClientMetric::Label id;
+  ClientMetric::Label kind;
+};
+
+// Returns the job's labels, built once per job rather than once per sample.
+JobLabels LabelsOf(const Job& job) {
+  auto [kind_name, kind] = JobKindLabel(job);
+  return {{"job_id", JobIdLabel(job)}, {std::move(kind_name), std::move(kind)}};
+}
+
 // Adds a sample with the job's labels followed by `extra` labels.
-void AddSample(MetricFamily& family, const Job& job, double value,
+void AddSample(MetricFamily& family, const JobLabels& job, double value,
                std::vector<ClientMetric::Label> extra = {}) {
   ClientMetric metric;
   metric.label.reserve(2 + extra.size());
-  metric.label.push_back({"job_id", JobIdLabel(job)});
-  auto [kind_name, kind] = JobKindLabel(job);
-  metric.label.push_back({std::move(kind_name), std::move(kind)});
+  metric.label.push_back(job.id);
+  metric.label.push_back(job.kind);
   for (auto& label : extra) metric.label.push_back(std::move(label));
   metric.gauge.value = value;
   family.metric.push_back(std::move(metric));
@@ -46,7 +57,7 @@ std::string LabelValue(std::string_view text) {
   return value;
 }
 
-void AddIfPresent(MetricFamily& family, const Job& job,
+void AddIfPresent(MetricFamily& family, const JobLabels& job,
                   const std::optional<int64_t>& value) {
   if (value) AddSample(family, job, static_cast<double>(*value));
 }
@@ -106,7 +117,7 @@ std::vector<MetricFamily> BuildCheckFamilies(
             "seconds.");
 
   for (const JobResult& entry : results) {
-    const Job& job = entry.job;
+    const JobLabels job = LabelsOf(entry.job);
     const FetchResult& result = entry.result;
 
     AddSample(up, job, result.outcome == FetchOutcome::kSuccess ? 1 : 0);
@@ -185,7 +196,7 @@ std::vector<MetricFamily> BuildTaskFamilies(std::span<const SyncTask> tasks,
 
   for (std::size_t i = 0; i < tasks.size() && i < jobs.size(); ++i) {
     const SyncTask& task = tasks[i];
-    const Job& job = jobs[i];
+    const JobLabels job = LabelsOf(jobs[i]);
     AddSample(info, job, 1, {{"name", LabelValue(task.name)}});
     // The status, progress and check flag series describe API 2.0 tasks;
     // DTS lists have other statuses and no check flag.
@@ -221,7 +232,7 @@ std::optional<MetricFamily> BuildLastSuccessFamily(
       "time shows how fresh they are, also while calls fail.");
   for (const JobStatus& status : statuses) {
     if (!status.last_success_at) continue;
-    AddSample(family, status.job,
+    AddSample(family, LabelsOf(status.job),
               std::chrono::duration<double>(
                   status.last_success_at->time_since_epoch())
                   .count());
