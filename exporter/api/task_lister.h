@@ -79,8 +79,8 @@ class TaskLister {
   };
 
   // Reads pages until one is empty or total_count tasks were read, each
-  // after a start from the rate limiter; `too_many` says how to list fewer
-  // when kMaxTaskListPages is reached.
+  // after a start from the rate limiter. `too_many` is the hint that the
+  // error gives when kMaxTaskListPages pages were not enough.
   Expected<std::vector<SyncTask>> ListPages(
       std::chrono::steady_clock::time_point deadline, std::string_view too_many,
       const std::function<HttpRequest(int64_t)>& build_request,

@@ -30,11 +30,11 @@ struct DiscoveredTasks {
   std::chrono::system_clock::time_point listed_at;
 };
 
-// Keeps the tasks whose name contains a match of `config.name_pattern` and,
-// for API 2.0 tasks, whose status is in `config.statuses` (all when empty),
-// and derives each task's job: an API 2.0 task's srcType is its `type` when
-// that is 1, 2 or 10, else `config.default_src_type`; a DTS job keeps its
-// API and id.
+// Keeps the tasks whose name contains a match of `config.name_pattern`.
+// API 2.0 tasks must also have a status in `config.statuses` (any, when it
+// is empty). Each kept API 2.0 task becomes a job whose srcType is the
+// task's `type` when that is 1, 2 or 10, else `config.default_src_type`.
+// A DTS job keeps its API and id.
 DiscoveredTasks FilterTasks(std::vector<SyncTask> tasks,
                             const DiscoveryConfig& config);
 

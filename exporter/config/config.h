@@ -83,7 +83,7 @@ struct ApiConfig {
 struct DiscoveryConfig {
   // True when the section is present.
   bool enabled = false;
-  // The lists to read, each at most once, in this order.
+  // The lists to read, in this order. The loader rejects a list named twice.
   std::vector<JobApi> apis = {JobApi::kCdbSyncCheck};
   // Time between two listings.
   std::chrono::milliseconds interval{std::chrono::minutes(5)};

@@ -115,7 +115,8 @@ class ProbeTest(unittest.TestCase):
                 self.assertIn("/probe?job_id=206&src_type=2", text)
 
     def test_bodyless_post_gets_405(self):
-        # curl -X POST sends no Content-Length; cpp-httplib alone answers 400.
+        # curl -X POST sends no Content-Length, and cpp-httplib alone responds
+        # to that with 400.
         for path in ("/probe?job_id=206&src_type=2", "/metrics", "/sd", "/"):
             with self.subTest(path=path):
                 with socket.create_connection(("127.0.0.1", self.port), timeout=10) as connection:

@@ -1789,8 +1789,10 @@ class DtsServerTest(DtsClientMixin, unittest.TestCase):
         self.dts_call(fake_api.SYNC_LIST_ACTION, {"Limit": 2})
         self.dts_call(fake_api.SYNC_CHECK_ACTION, {"JobId": "sync-pass01"}, secret_key="wrong")
         self.call(self.build(job_id="206"))
+
         entries = self.request_log()
         self.assertEqual([entry["api"] for entry in entries], ["3.0", "3.0", "3.0", "3.0", "2.0"])
+
         dts_entries = entries[:4]
         self.assertEqual(
             [entry["action"] for entry in dts_entries],
@@ -1806,12 +1808,14 @@ class DtsServerTest(DtsClientMixin, unittest.TestCase):
             [entry["region"] for entry in dts_entries], ["ap-guangzhou", "ap-shanghai", "ap-guangzhou", "ap-guangzhou"]
         )
         self.assertEqual({entry["version"] for entry in dts_entries}, {"2021-12-06"})
+
         self.assertEqual(
             [entry["code"] for entry in dts_entries], [None, "ResourceNotFound", None, "AuthFailure.SignatureFailure"]
         )
         self.assertEqual([entry["verified"] for entry in dts_entries], [True, True, True, False])
         self.assertEqual({entry["fault"] for entry in dts_entries}, {None})
         self.assertEqual({entry["token_sent"] for entry in dts_entries}, {False})
+
         self.assertEqual(dts_entries[2]["params"], {"Limit": 2})
         self.assertEqual({entry["path"] for entry in dts_entries}, {"/"})
         self.assertEqual({entry["host"] for entry in dts_entries}, {self.server.host})

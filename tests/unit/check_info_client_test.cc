@@ -703,7 +703,7 @@ TEST_F(DtsClientTest, EmptyResponseHasNoData) {
   EXPECT_FALSE(result.reply->data);
 }
 
-TEST_F(DtsClientTest, ApiTwoReplyToDtsJobIsParseError) {
+TEST_F(DtsClientTest, ApiTwoBodyIsParseError) {
   const FetchResult result = CheckInfoClient::InterpretResponse(
       Reply(200, R"({"code":0,"data":{}})"), JobApi::kDtsSyncCheck);
   EXPECT_EQ(result.outcome, FetchOutcome::kParseError);

@@ -417,8 +417,8 @@ TEST(ConfigTest, DtsErrorsNameKeyAndFix) {
   }
 }
 
-// The same id may name an API 2.0 job and a DTS job: they are different
-// jobs, told apart by the api label.
+// The same id may name an API 2.0 job and a DTS job. They are different
+// jobs, which the api label distinguishes.
 TEST(ConfigTest, SameIdInTwoApisIsNotDuplicate) {
   const Config config = ParseOk(R"(
 api: {region: r}

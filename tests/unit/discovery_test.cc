@@ -88,7 +88,7 @@ SyncTask DtsTask(JobApi api, std::string id, std::string name,
   return task;
 }
 
-TEST(FilterTasksTest, DtsJobsKeepApiAndIdAndIgnoreStatuses) {
+TEST(FilterTasksTest, DtsJobsIgnoreStatuses) {
   DiscoveryConfig config;
   config.statuses = {4};
   config.name_pattern = "^prod-";

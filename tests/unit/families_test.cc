@@ -110,7 +110,7 @@ JobResult DtsResult(JobApi api, std::string id, std::string_view body) {
           CheckInfoClient::InterpretResponse(response, api)};
 }
 
-TEST(FamiliesTest, DtsJobsCarryApiLabelInsteadOfSrcType) {
+TEST(FamiliesTest, DtsJobsUseApiLabel) {
   const std::vector<JobResult> results = {
       DtsResult(JobApi::kDtsSyncCheck, "sync-fail01",
                 ReadFile("tests/fake_api/replies/dts_sync_check_failed.json")),
@@ -149,7 +149,7 @@ TEST(FamiliesTest, DtsJobsCarryApiLabelInsteadOfSrcType) {
   EXPECT_EQ(text.find("src_type"), std::string::npos) << text;
 }
 
-TEST(FamiliesTest, DtsErrorHasErrorInfoButNoNumericCode) {
+TEST(FamiliesTest, DtsErrorHasNoNumericCode) {
   const std::vector<JobResult> results = {DtsResult(
       JobApi::kDtsSyncCheck, "sync-auth01",
       R"({"Response":{"Error":{"Code":"AuthFailure.SignatureFailure",)"
