@@ -176,6 +176,39 @@ class DtsEndToEndTest(unittest.TestCase):
         self.assertIn("code AuthFailure.SignatureFailure", page)
 
 
+class DtsHugeErrorTest(unittest.TestCase):
+    """An error reply whose Code, Message and RequestId are 100 KB each is
+    reported with cut label values and a short log line."""
+
+    def test_log_line_and_labels_are_cut(self):
+        huge = "x" * 100_000
+        body = json.dumps({"Response": {"Error": {"Code": "InvalidParameter." + huge, "Message": huge},
+                                        "RequestId": huge}})
+        with harness.TempDir() as workdir:
+            scenario = workdir / "huge.json"
+            scenario.write_text(json.dumps({"dts_jobs": {"sync-huge01": {"body": body}}}))
+            fake, api_port = harness.start_fake_api(workdir, str(scenario))
+            try:
+                config = write_dts_config(workdir, api_port, jobs=[(SYNC, "sync-huge01")])
+                exporter, port = harness.start_exporter(workdir, config)
+                try:
+                    _, text = harness.http_get(f"http://127.0.0.1:{port}/metrics")
+                finally:
+                    exporter.stop()
+                log = exporter.stderr()
+            finally:
+                fake.stop()
+
+        [line] = [line for line in log.splitlines()
+                  if "API call for job failed" in line and "job_id=sync-huge01" in line]
+        self.assertLess(len(line), 4096, line[:300])
+        samples = harness.parse_exposition(text)
+        [(labels, _)] = select(samples, "cdb_sync_check_api_error_info", job_id="sync-huge01")
+        self.assertLessEqual(len(labels["code_desc"].encode()), 1024)
+        self.assertTrue(labels["code_desc"].startswith("InvalidParameter.xxx"))
+        self.assertLessEqual(len(labels["message"].encode()), 1024)
+
+
 class DtsSignatureTest(unittest.TestCase):
     """The fake API rejects what a wrong key or token signs, so the passing
     requests above really were signed correctly."""
